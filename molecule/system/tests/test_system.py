@@ -1,0 +1,212 @@
+"""What a user of the system preparation sections sees on the converged host.
+
+Runs against the container through testinfra's podman backend. The secrets come from
+the scenario's secrets file on the control node, the -v log from ANSIBLE_LOG_PATH.
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+SECRETS_FILE = EPHEMERAL / "secrets.yml"
+LOG_FILE = EPHEMERAL / "ansible.log"
+AMQP_LOGIN = (Path(__file__).parent / "amqp_login.py").read_text()
+
+SERVICE_DATABASES = {
+    "keystone": {"keystone"},
+    "glance": {"glance"},
+    "nova": {"nova", "nova_api", "nova_cell0"},
+    "placement": {"placement"},
+    "neutron": {"neutron"},
+    "cinder": {"cinder"},
+}
+
+
+def read_secrets():
+    values = {}
+    for line in SECRETS_FILE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, value = line.split(":", 1)
+            values[name.strip()] = value.strip()
+    return values
+
+
+@pytest.fixture(scope="module")
+def secrets():
+    return read_secrets()
+
+
+@pytest.fixture(scope="module")
+def mgmt(host):
+    """The management address: the address of the default route's interface."""
+    route = json.loads(host.check_output("ip -j -4 route show default"))[0]
+    addrs = json.loads(host.check_output("ip -j -4 addr show dev %s", route["dev"]))
+    return addrs[0]["addr_info"][0]["local"]
+
+
+def listeners(host, port):
+    out = host.check_output("ss -Hltn 'sport = :%s'" % port)
+    return sorted({line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()})
+
+
+def link(host, name):
+    return json.loads(host.check_output("ip -j -d addr show dev %s", name))[0]
+
+
+# --- Pré-requis -----------------------------------------------------------------------
+def test_hypervisor_type_recorded(host):
+    cpu_virt = re.search(r"\b(vmx|svm)\b", host.file("/proc/cpuinfo").content_string)
+    expected = "kvm" if cpu_virt and host.file("/dev/kvm").exists else "qemu"
+    fact = json.loads(host.file("/etc/ansible/facts.d/lab_openstack.fact").content_string)
+    assert fact == {"virt_type": expected}
+
+
+# --- Réseau ---------------------------------------------------------------------------
+def test_public_bridge_up_with_its_address(host):
+    br0 = link(host, "br0")
+    assert br0["operstate"] == "UP"
+    assert br0["linkinfo"]["info_kind"] == "bridge"
+    addresses = ["%s/%s" % (a["local"], a["prefixlen"]) for a in br0["addr_info"] if a["family"] == "inet"]
+    assert addresses == ["192.168.100.1/24"]
+
+
+def test_private_bridge_up_without_address(host):
+    # As in the tutorial (iface br1 inet manual): the fixed range belongs to the instances.
+    br1 = link(host, "br1")
+    assert br1["operstate"] == "UP"
+    assert [a for a in br1["addr_info"] if a["family"] == "inet"] == []
+
+
+@pytest.mark.parametrize("bridge", ["br0", "br1"])
+def test_isolated_bridges_have_a_veth_port(host, bridge):
+    port = link(host, bridge + "-port")
+    assert port.get("master") == bridge
+    assert port["operstate"] == "UP"
+
+
+def test_bridges_persist_across_reboot(host):
+    assert host.service("systemd-networkd").is_enabled
+    for name in ("50-lab-br0.netdev", "50-lab-br0.network", "50-lab-br1.netdev", "50-lab-br1.network"):
+        assert host.file("/etc/systemd/network/" + name).exists
+    out = host.check_output("networkctl list --no-legend --no-pager")
+    states = {cols[1]: cols[-1] for cols in (line.split() for line in out.splitlines())}
+    assert states["br0"] == "configured" and states["br1"] == "configured"
+
+
+def test_public_network_is_masqueraded(host):
+    ruleset = host.check_output("nft list ruleset")
+    assert "masquerade" in ruleset
+    assert "192.168.100.0/24" in ruleset
+
+
+def test_ip_forward_on_and_persisted(host):
+    assert host.file("/proc/sys/net/ipv4/ip_forward").content_string.strip() == "1"
+    assert "net.ipv4.ip_forward=1" in host.file("/etc/sysctl.d/60-lab-openstack.conf").content_string.replace(" ", "")
+
+
+# --- Serveur NTP ------------------------------------------------------------------------
+def test_chronyd_runs_with_its_sources(host):
+    chrony = host.service("chrony")
+    assert chrony.is_running and chrony.is_enabled
+    sources = host.check_output("chronyc -n sources")
+    assert "127.0.0.2" in sources
+    conf = host.file("/etc/chrony/chrony.conf").content_string
+    assert "local stratum 10" in conf
+
+
+def test_chronyd_never_sets_the_shared_clock(host):
+    pid = host.check_output("pidof chronyd").split()[0]
+    argv = host.file("/proc/%s/cmdline" % pid).content_string.split("\0")
+    assert "-x" in argv
+
+
+# --- LVM ----------------------------------------------------------------------------------
+def test_volume_group_on_its_loop_device(host):
+    out = host.check_output("vgs --noheadings --separator ';' -o vg_name,pv_name cinder-volumes")
+    vg, pv = out.strip().split(";")
+    assert vg.strip() == "cinder-volumes"
+    backing = host.check_output("losetup --noheadings --output BACK-FILE %s", pv.strip())
+    assert backing.strip() == "/var/lib/lab-openstack/cinder-volumes.img"
+    assert host.service("lab-openstack-loop-cinder-volumes").is_enabled
+
+
+# --- RabbitMQ -----------------------------------------------------------------------------
+def amqp_login(host, address, user, password):
+    return host.run("python3 -c %s %s %s %s", AMQP_LOGIN, address, user, password).stdout.strip()
+
+
+def test_openstack_user_authenticates(host, mgmt, secrets):
+    assert amqp_login(host, mgmt, "openstack", secrets["rabbitmq_openstack"]) == "OK"
+
+
+def test_openstack_user_with_a_wrong_password_is_refused(host, mgmt, secrets):
+    assert amqp_login(host, mgmt, "openstack", secrets["rabbitmq_openstack"] + "x").startswith("REFUSED")
+
+
+def test_guest_is_gone(host, mgmt):
+    assert amqp_login(host, mgmt, "guest", "guest").startswith("REFUSED")
+    users = host.check_output("rabbitmqctl --quiet list_users")
+    assert "guest" not in users.split()
+
+
+def test_amqp_and_memcached_listen_on_the_management_address_only(host, mgmt):
+    assert listeners(host, 5672) == [mgmt]
+    assert listeners(host, 11211) == [mgmt]
+
+
+# --- Mysql --------------------------------------------------------------------------------
+def test_mariadb_listens_on_the_management_address_only(host, mgmt):
+    assert listeners(host, 3306) == [mgmt]
+
+
+def mysql(host, mgmt, user, password, sql):
+    return host.run("MYSQL_PWD=%s mysql -h %s -u %s -N -B -e %s", password, mgmt, user, sql)
+
+
+@pytest.mark.parametrize("user", sorted(SERVICE_DATABASES))
+def test_service_user_reaches_its_databases_and_no_other(host, mgmt, secrets, user):
+    password = secrets["mysql_" + user]
+    visible = mysql(host, mgmt, user, password, "SHOW DATABASES")
+    assert visible.rc == 0, visible.stderr
+    assert set(visible.stdout.split()) - {"information_schema"} == SERVICE_DATABASES[user]
+    for database in SERVICE_DATABASES[user]:
+        assert mysql(host, mgmt, user, password, "USE %s; CREATE TABLE t (i INT); DROP TABLE t" % database).rc == 0
+    other = "glance" if user != "glance" else "keystone"
+    denied = mysql(host, mgmt, user, password, "USE %s" % other)
+    assert denied.rc != 0 and "Access denied" in denied.stderr
+
+
+def test_databases_are_utf8mb4(host):
+    out = host.check_output(
+        "mysql -N -B -e %s",
+        "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='nova_api'")
+    assert out.strip() == "utf8mb4"
+
+
+def test_no_anonymous_users_and_no_remote_root(host, mgmt):
+    out = host.check_output("mysql -N -B -e %s", "SELECT CONCAT(User,'@',Host) FROM mysql.user")
+    accounts = out.split()
+    assert not [a for a in accounts if a.startswith("@")]
+    assert [a for a in accounts if a.startswith("root@")] == ["root@localhost"]
+    assert mysql(host, mgmt, "root", "", "SELECT 1").rc != 0
+
+
+# --- Secrets --------------------------------------------------------------------------------
+def test_secrets_file_is_private_and_complete(secrets):
+    assert SECRETS_FILE.stat().st_mode & 0o777 == 0o600
+    expected = {"rabbitmq_openstack"} | {"mysql_" + u for u in SERVICE_DATABASES}
+    assert expected <= set(secrets)
+    assert all(len(v) >= 32 for v in secrets.values())
+
+
+def test_verbose_log_holds_no_secret(secrets):
+    log = LOG_FILE.read_text()
+    # The log is the -v output of converge and idempotence: it has task results in it.
+    assert "TASK [lab.openstack.mysql : Create the service users]" in log
+    assert "changed:" in log or "ok:" in log
+    leaked = sorted(name for name, value in secrets.items() if value in log)
+    assert leaked == []

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: lab.openstack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of lab.openstack: pure functions, unit-tested as plain Python; the class is a shim."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible.errors import AnsibleFilterError
+
+
+def mysql_privileges(databases, privileges="ALL"):
+    """['nova', 'nova_api'] -> {'nova.*': 'ALL', 'nova_api.*': 'ALL'} for community.mysql.mysql_user."""
+    if isinstance(databases, str) or not isinstance(databases, (list, tuple)):
+        raise AnsibleFilterError("mysql_privileges expects a list of database names, got %r" % (databases,))
+    result = {}
+    for name in databases:
+        if not name or not str(name).replace("_", "").isalnum():
+            raise AnsibleFilterError("mysql_privileges: %r is not a database name (letters, digits, _)" % (name,))
+        result["%s.*" % name] = privileges
+    return result
+
+
+def ipv4_interface_error(value):
+    """Return why value is not a usable interface address such as 192.168.1.250/24, or ''."""
+    if not isinstance(value, str) or "/" not in value:
+        return "%r is not an address with its prefix, such as 192.168.1.250/24" % (value,)
+    try:
+        iface = ipaddress.IPv4Interface(value)
+    except ValueError as exc:
+        return "%r is not an IPv4 address with prefix: %s" % (value, exc)
+    net = iface.network
+    if net.prefixlen < 31 and iface.ip in (net.network_address, net.broadcast_address):
+        return "%s is the %s address of %s; pick a host address" % (
+            iface.ip, "network" if iface.ip == net.network_address else "broadcast", net)
+    return ""
+
+
+def ipv4_network(value):
+    """'192.168.1.250/24' -> '192.168.1.0/24'."""
+    try:
+        return str(ipaddress.IPv4Interface(value).network)
+    except ValueError as exc:
+        raise AnsibleFilterError("ipv4_network: %r: %s" % (value, exc)) from exc
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "mysql_privileges": mysql_privileges,
+            "ipv4_interface_error": ipv4_interface_error,
+            "ipv4_network": ipv4_network,
+        }

@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# Shared by scripts/lab.sh and scripts/test.sh: host packages, podman configuration,
+# the control-node virtualenv and the local Debian 12 systemd image. Every step is
+# skipped when its result is already there, so a second run costs seconds.
+set -euo pipefail
+
+LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LAB_CACHE="${LAB_CACHE:-$LAB_ROOT/.cache}"
+LAB_VENV="${LAB_VENV:-$LAB_ROOT/.venv}"
+LAB_IMAGE="${LAB_IMAGE:-localhost/lab-openstack/debian12-systemd:latest}"
+LAB_MIRROR="${LAB_MIRROR:-http://deb.debian.org/debian}"
+# What the control node needs to run ansible-playbook, and what the container lab adds.
+CONTROL_PACKAGES=(python3 python3-venv git rsync ca-certificates)
+LAB_PACKAGES=(podman runc slirp4netns uidmap fuse-overlayfs debootstrap iproute2)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+require_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "run as root: the lab needs privileged containers (bridges, loop devices, sysctls)" >&2
+    exit 1
+  fi
+}
+
+install_host_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing host packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Podman reads only this file when CONTAINERS_CONF is set: the host's own
+# /etc/containers configuration is left alone. Values measured on these machines
+# (DESIGN.md): crun refuses the hybrid cgroups, ulimits no higher than the hard limits.
+configure_podman() {
+  mkdir -p "$LAB_CACHE"
+  local nofile nproc
+  nofile="$(ulimit -Hn)"; [ "$nofile" = unlimited ] && nofile=1048576
+  nproc="$(ulimit -Hu)"; { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
+  cat > "$LAB_CACHE/containers.conf.new" <<CONF
+[containers]
+default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]
+log_driver = "k8s-file"
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+  if cmp -s "$LAB_CACHE/containers.conf.new" "$LAB_CACHE/containers.conf"; then
+    rm -f "$LAB_CACHE/containers.conf.new"
+  else
+    mv "$LAB_CACHE/containers.conf.new" "$LAB_CACHE/containers.conf"
+  fi
+  export CONTAINERS_CONF="$LAB_CACHE/containers.conf"
+  mkdir -p "$LAB_CACHE/apt-archives/partial"
+}
+
+# The control node's tools come from PyPI into a virtualenv built on Debian's python3,
+# rebuilt only when a requirements file changes.
+ensure_venv() {
+  local stamp="$LAB_VENV/.requirements.sha256" want
+  want="$(cat "$LAB_ROOT"/requirements*.txt | sha256sum | cut -d' ' -f1)"
+  if [ ! -x "$LAB_VENV/bin/ansible-playbook" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "creating the control-node virtualenv in $LAB_VENV"
+    /usr/bin/python3 -m venv "$LAB_VENV"
+    "$LAB_VENV/bin/pip" install -q --upgrade pip
+    "$LAB_VENV/bin/pip" install -q -r "$LAB_ROOT/requirements.txt" ${1:+-r "$LAB_ROOT/$1"}
+    echo "$want" > "$stamp"
+  fi
+  export PATH="$LAB_VENV/bin:$PATH"
+  # The working tree is the collection: ansible-playbook finds lab.openstack here,
+  # never in a stale installed copy.
+  mkdir -p "$LAB_CACHE/collections/ansible_collections/lab"
+  ln -sfn "$LAB_ROOT" "$LAB_CACHE/collections/ansible_collections/lab/openstack"
+  export ANSIBLE_COLLECTIONS_PATH="$LAB_CACHE/collections"
+}
+
+ensure_image() {
+  if podman image exists "$LAB_IMAGE"; then
+    return 0
+  fi
+  "$LAB_ROOT/scripts/build-image.sh"
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# README command 1: set up this Debian 12 machine and deploy the tutorial into a
+# privileged lab container. Re-running it changes nothing.
+#   scripts/lab.sh           set up, start the container, run site.yml, print a summary
+#   scripts/lab.sh destroy   detach the container's loop devices and remove it
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+LAB_CONTAINER="${LAB_CONTAINER:-lab-openstack-aio}"
+
+require_root
+install_host_packages "${CONTROL_PACKAGES[@]}" "${LAB_PACKAGES[@]}"
+configure_podman
+
+if [ "${1:-}" = destroy ]; then
+  "$LAB_ROOT/scripts/container-loops.sh" "$LAB_CONTAINER"
+  podman rm -f "$LAB_CONTAINER" >/dev/null 2>&1 || true
+  log "lab container removed (its secrets stay in secrets/lab-container.secrets.yml)"
+  exit 0
+fi
+
+ensure_venv
+ensure_image
+
+if ! podman container exists "$LAB_CONTAINER"; then
+  log "starting the lab container $LAB_CONTAINER"
+  podman run -d --name "$LAB_CONTAINER" --hostname aio --privileged --systemd=always \
+    --network slirp4netns -v "$LAB_CACHE/apt-archives:/var/cache/apt/archives" \
+    "$LAB_IMAGE" /lib/systemd/systemd >/dev/null
+elif [ "$(podman inspect -f '{{.State.Running}}' "$LAB_CONTAINER")" != true ]; then
+  log "restarting the lab container $LAB_CONTAINER"
+  podman start "$LAB_CONTAINER" >/dev/null
+fi
+podman exec "$LAB_CONTAINER" systemctl is-system-running --wait >/dev/null || true
+
+cd "$LAB_ROOT"
+log "ansible-playbook site.yml (log: $LAB_CACHE/lab.log)"
+ANSIBLE_LOG_PATH="$LAB_CACHE/lab.log" \
+  ansible-playbook site.yml -i inventories/lab -i inventories/lab-container.yml "${@}"
+
+in_lab() { podman exec "$LAB_CONTAINER" "$@"; }
+mgmt="$(in_lab python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(("192.0.2.1", 9)); print(s.getsockname()[0])')"
+cat <<SUMMARY
+
+Deployed into the container $LAB_CONTAINER (a shell in it: podman exec -it $LAB_CONTAINER bash)
+  Réseau     $(in_lab ip -4 -br addr show br0 | xargs) (NAT)  $(in_lab ip -br link show br1 | cut -d' ' -f1,2 | xargs) (private)  ip_forward=$(in_lab cat /proc/sys/net/ipv4/ip_forward)
+  NTP        chrony: $(in_lab chronyc -n tracking | grep '^Reference ID' | xargs)
+  LVM        $(in_lab vgs --noheadings -o vg_name,pv_name,vg_size | xargs)
+  RabbitMQ   amqp://openstack@$mgmt:5672/  (memcached on $mgmt:11211)
+  MariaDB    $mgmt:3306 — $(in_lab mysql -N -B -e 'SHOW DATABASES' | grep -vxE 'information_schema|mysql|performance_schema|sys' | xargs)
+  Secrets    $LAB_ROOT/secrets/lab-container.secrets.yml (mode 0600, never printed)
+Next sections (Keystone, Glance, Nova, Horizon) arrive with their milestones: see README.
+SUMMARY

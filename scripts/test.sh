@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# README command 2: every check of the project, in the order a failure is cheapest:
+# lint, sanity, unit tests, then the Molecule scenarios in privileged containers.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+require_root
+install_host_packages "${CONTROL_PACKAGES[@]}" "${LAB_PACKAGES[@]}"
+configure_podman
+ensure_venv requirements-test.txt
+ensure_image
+cd "$LAB_ROOT"
+started=$SECONDS
+step() { log "$1 ($((SECONDS - started)) s)"; }
+
+step "yamllint"
+yamllint --strict .
+step "ruff"
+ruff check .
+step "ansible-lint (production profile)"
+ansible-lint --profile production --strict
+step "ansible-test sanity"
+scripts/sanity.sh
+step "unit tests"
+# pytest exits 5 when it collects no test: that is a failure here, never a pass.
+python -m pytest -q tests/unit
+step "molecule"
+for scenario in ${LAB_SCENARIOS:-system}; do
+  molecule test -s "$scenario"
+done
+step "all tests passed"
