@@ -33,10 +33,13 @@ for unit in getty@.service console-getty.service serial-getty@.service systemd-f
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+# Lists as old as can be: the first apt task with cache_valid_time refreshes them.
+touch -d @0 "$rootfs/var/lib/apt/lists"
 
 log "importing $LAB_IMAGE"
 tar -C "$rootfs" -c . | podman import \
   --change 'CMD ["/lib/systemd/systemd"]' \
   --change 'ENV container=podman' \
   --change 'STOPSIGNAL SIGRTMIN+3' - "$LAB_IMAGE" >/dev/null
+podman tag "$LAB_IMAGE" localhost/lab-openstack/debian12-systemd:latest
 log "image $LAB_IMAGE ready"

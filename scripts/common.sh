@@ -7,7 +7,9 @@ set -euo pipefail
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LAB_CACHE="${LAB_CACHE:-$LAB_ROOT/.cache}"
 LAB_VENV="${LAB_VENV:-$LAB_ROOT/.venv}"
-LAB_IMAGE="${LAB_IMAGE:-localhost/lab-openstack/debian12-systemd:latest}"
+# The tag follows the build script: a changed recipe builds a new image.
+LAB_IMAGE="${LAB_IMAGE:-localhost/lab-openstack/debian12-systemd:$(sha256sum "$LAB_ROOT/scripts/build-image.sh" | cut -c1-12)}"
+export LAB_IMAGE
 LAB_MIRROR="${LAB_MIRROR:-http://deb.debian.org/debian}"
 # What the control node needs to run ansible-playbook, and what the container lab adds.
 CONTROL_PACKAGES=(python3 python3-venv git rsync ca-certificates)

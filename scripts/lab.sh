@@ -31,7 +31,11 @@ elif [ "$(podman inspect -f '{{.State.Running}}' "$LAB_CONTAINER")" != true ]; t
   log "restarting the lab container $LAB_CONTAINER"
   podman start "$LAB_CONTAINER" >/dev/null
 fi
-podman exec "$LAB_CONTAINER" systemctl is-system-running --wait >/dev/null || true
+for _try in $(seq 1 30); do
+  state="$(podman exec "$LAB_CONTAINER" systemctl is-system-running --wait 2>/dev/null || true)"
+  case "$state" in running|degraded) break ;; esac
+  sleep 1
+done
 
 cd "$LAB_ROOT"
 log "ansible-playbook site.yml (log: $LAB_CACHE/lab.log)"
