@@ -25,7 +25,7 @@ ensure_image
 if ! podman container exists "$LAB_CONTAINER"; then
   log "starting the lab container $LAB_CONTAINER"
   podman run -d --name "$LAB_CONTAINER" --hostname aio --privileged --systemd=always \
-    --network slirp4netns -v "$LAB_CACHE/apt-archives:/var/cache/apt/archives" \
+    --network slirp4netns -v "$LAB_APT_CACHE:/var/cache/apt/archives" \
     "$LAB_IMAGE" /lib/systemd/systemd >/dev/null
 elif [ "$(podman inspect -f '{{.State.Running}}' "$LAB_CONTAINER")" != true ]; then
   log "restarting the lab container $LAB_CONTAINER"

@@ -19,13 +19,19 @@ step "ruff"
 ruff check .
 step "ansible-lint (production profile)"
 ansible-lint --profile production --strict
+step "ansible-doc renders every module"
+for module in plugins/modules/*.py; do
+  name="lab.openstack.$(basename "$module" .py)"
+  doc="$(ANSIBLE_NOCOLOR=1 ansible-doc "$name")"
+  grep -q "^> MODULE $name" <<<"$doc" || { echo "ansible-doc $name does not render" >&2; exit 1; }
+done
 step "ansible-test sanity"
 scripts/sanity.sh
 step "unit tests"
 # pytest exits 5 when it collects no test: that is a failure here, never a pass.
 python -m pytest -q tests/unit
 step "molecule"
-for scenario in ${LAB_SCENARIOS:-system}; do
+for scenario in ${LAB_SCENARIOS:-default}; do
   molecule test -s "$scenario"
 done
 step "all tests passed"

@@ -17,8 +17,8 @@ PVS_FIELDS = ("pv_name", "vg_name", "pv_used", "pv_size")
 REPORT_OPTIONS = ("--noheadings", "--nosuffix", "--units", "b", "--separator", SEPARATOR)
 
 # lvm's own rule for VG names (lib/misc/lvm-string.c: validate_name).
-_VG_NAME = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$")
-_PESIZE = re.compile(r"^[0-9]+(\.[0-9]+)?[kKmMgGtT]?$")
+_VG_NAME = re.compile(r"[A-Za-z0-9+_.][A-Za-z0-9+_.-]*")
+_PESIZE = re.compile(r"[0-9]+(\.[0-9]+)?[kKmMgGtT]?")
 
 
 def vgs_argv(binary):
@@ -78,16 +78,14 @@ def validate_vg_name(name):
     """Return an error message, or None when lvm accepts the name."""
     if not name:
         return "vg must not be empty"
-    if name in (".", "..") or not _VG_NAME.match(name):
+    if name in (".", "..") or not _VG_NAME.fullmatch(name):
         return ("vg %r is not a valid volume group name: use letters, digits and + _ . - "
                 "and do not start with -" % name)
-    if name.startswith(("snapshot", "pvmove")) or "_mlog" in name or "_mimage" in name:
-        return "vg %r uses a name reserved by LVM" % name
     return None
 
 
 def validate_pesize(pesize):
-    if pesize is None or _PESIZE.match(str(pesize)):
+    if pesize is None or _PESIZE.fullmatch(str(pesize)):
         return None
     return "pesize %r is not a size such as 4M or 4096k" % (pesize,)
 

@@ -140,7 +140,9 @@ class VolumeGroup:
         _rc, out, _err = self.runner.read(lvm.vgs_argv(self.runner.binary("vgs")))
         vgs = lvm.parse_vgs(out)
         _rc, out, _err = self.runner.read(lvm.pvs_argv(self.runner.binary("pvs")))
-        return vgs, lvm.parse_pvs(out)
+        # pvs names a device-mapper PV /dev/mapper/NAME: compare canonical paths (/dev/dm-N),
+        # as the devices asked for are.
+        return vgs, {os.path.realpath(name): pv for name, pv in lvm.parse_pvs(out).items()}
 
     def signature(self, device):
         """Return the TYPE blkid finds on a device, or None (blkid exits 2 when none)."""
@@ -179,7 +181,9 @@ class VolumeGroup:
         vg, force = self.p["vg"], self.p["force"]
         if self.p["state"] == "present" and not plan["pvs_after"]:
             self.module.fail_json(
-                msg="pvs is required to create volume group %s (and must not be empty)" % vg)
+                msg="pvs must list at least one device for volume group %s (to remove the group, "
+                    "use state=absent)" % vg if plan["exists"] else
+                    "pvs is required to create volume group %s" % vg)
         for device in plan["to_add"]:
             owner = pvs.get(device, {}).get("vg", "")
             if owner and owner != vg and not force:

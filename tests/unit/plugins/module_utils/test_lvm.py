@@ -123,8 +123,6 @@ def test_validate_vg_name_rejects(name):
     assert repr(name) in error
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _VG_NAME ends with '$', which also matches before a trailing "
-                                       "newline, so 'cinder-volumes\\n' is accepted (use fullmatch or \\Z)")
 def test_validate_vg_name_rejects_trailing_newline():
     assert lvm.validate_vg_name("cinder-volumes\n") is not None
 
@@ -141,8 +139,6 @@ def test_validate_pesize_rejects(pesize):
     assert lvm.validate_pesize(pesize) == "pesize %r is not a size such as 4M or 4096k" % (pesize,)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _PESIZE ends with '$', which also matches before a trailing "
-                                       "newline, so '4M\\n' is accepted (use fullmatch or \\Z)")
 def test_validate_pesize_rejects_trailing_newline():
     assert lvm.validate_pesize("4M\n") is not None
 

@@ -130,7 +130,7 @@ def test_volume_group_on_its_loop_device(host):
     vg, pv = out.strip().split(";")
     assert vg.strip() == "cinder-volumes"
     backing = host.check_output("losetup --noheadings --output BACK-FILE %s", pv.strip())
-    assert backing.strip() == "/var/lib/lab-openstack/cinder-volumes.img"
+    assert backing.strip() == "/var/lib/lab-openstack/cinder-volumes-molecule-system.img"
     assert host.service("lab-openstack-loop-cinder-volumes").is_enabled
 
 
