@@ -9,11 +9,12 @@ require_root
 configure_podman
 
 rootfs="$LAB_CACHE/rootfs.$$"
+mkdir -p "$LAB_APT_CACHE/image"
 trap 'rm -rf "$rootfs"' EXIT
 log "debootstrap bookworm (minbase) from $LAB_MIRROR"
 debootstrap --variant=minbase \
   --include=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,ca-certificates,procps,kmod,udev \
-  --cache-dir="$LAB_APT_CACHE" \
+  --cache-dir="$LAB_APT_CACHE/image" \
   bookworm "$rootfs" "$LAB_MIRROR" >"$LAB_CACHE/debootstrap.log" 2>&1 \
   || { tail -n 30 "$LAB_CACHE/debootstrap.log" >&2; exit 1; }
 

@@ -11,7 +11,8 @@ LAB_VENV="${LAB_VENV:-$LAB_ROOT/.venv}"
 LAB_IMAGE="${LAB_IMAGE:-localhost/lab-openstack/debian12-systemd:$(sha256sum "$LAB_ROOT/scripts/build-image.sh" | cut -c1-12)}"
 export LAB_IMAGE
 LAB_MIRROR="${LAB_MIRROR:-http://deb.debian.org/debian}"
-# Downloaded .deb files, shared by every lab container and kept across clones and rebuilds.
+# Downloaded .deb files, kept across clones and container rebuilds: one directory per
+# container (apt locks its archive directory), and one for the image build.
 LAB_APT_CACHE="${LAB_APT_CACHE:-/var/cache/lab-openstack/apt-archives}"
 export LAB_APT_CACHE
 # What the control node needs to run ansible-playbook, and what the container lab adds.
@@ -62,7 +63,7 @@ CONF
     mv "$LAB_CACHE/containers.conf.new" "$LAB_CACHE/containers.conf"
   fi
   export CONTAINERS_CONF="$LAB_CACHE/containers.conf"
-  mkdir -p "$LAB_APT_CACHE/partial"
+  mkdir -p "$LAB_APT_CACHE"
 }
 
 # The control node's tools come from PyPI into a virtualenv built on Debian's python3,

@@ -24,8 +24,9 @@ ensure_image
 
 if ! podman container exists "$LAB_CONTAINER"; then
   log "starting the lab container $LAB_CONTAINER"
+  mkdir -p "$LAB_APT_CACHE/$LAB_CONTAINER"
   podman run -d --name "$LAB_CONTAINER" --hostname aio --privileged --systemd=always \
-    --network slirp4netns -v "$LAB_APT_CACHE:/var/cache/apt/archives" \
+    --network slirp4netns -v "$LAB_APT_CACHE/$LAB_CONTAINER:/var/cache/apt/archives" \
     "$LAB_IMAGE" /lib/systemd/systemd >/dev/null
 elif [ "$(podman inspect -f '{{.State.Running}}' "$LAB_CONTAINER")" != true ]; then
   log "restarting the lab container $LAB_CONTAINER"
@@ -47,7 +48,7 @@ mgmt="$(in_lab python3 -c 'import socket; s = socket.socket(socket.AF_INET, sock
 cat <<SUMMARY
 
 Deployed into the container $LAB_CONTAINER (a shell in it: podman exec -it $LAB_CONTAINER bash)
-  Réseau     $(in_lab ip -4 -br addr show br0 | xargs) (NAT)  $(in_lab ip -br link show br1 | cut -d' ' -f1,2 | xargs) (private)  ip_forward=$(in_lab cat /proc/sys/net/ipv4/ip_forward)
+  Réseau     $(in_lab ip -4 -br addr show br0 | xargs) (NAT)  br1 $(in_lab cat /sys/class/net/br1/operstate | tr a-z A-Z) (private, no address)  ip_forward=$(in_lab cat /proc/sys/net/ipv4/ip_forward)
   NTP        chrony: $(in_lab chronyc -n tracking | grep '^Reference ID' | xargs)
   LVM        $(in_lab vgs --noheadings -o vg_name,pv_name,vg_size | xargs)
   RabbitMQ   amqp://openstack@$mgmt:5672/  (memcached on $mgmt:11211)
