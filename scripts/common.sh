@@ -16,8 +16,13 @@ LAB_MIRROR="${LAB_MIRROR:-http://deb.debian.org/debian}"
 LAB_APT_CACHE="${LAB_APT_CACHE:-/var/cache/lab-openstack/apt-archives}"
 export LAB_APT_CACHE
 # What the control node needs to run ansible-playbook, and what the container lab adds.
+# shellcheck disable=SC2034 # these lists are used by the scripts that source this file
 CONTROL_PACKAGES=(python3 python3-venv git rsync ca-certificates)
+# shellcheck disable=SC2034
 LAB_PACKAGES=(podman runc slirp4netns uidmap fuse-overlayfs debootstrap iproute2)
+# ansible-test sanity runs shellcheck on scripts/ only when it is installed.
+# shellcheck disable=SC2034
+TEST_PACKAGES=(shellcheck)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -66,18 +71,24 @@ CONF
   mkdir -p "$LAB_APT_CACHE"
 }
 
-# The control node's tools come from PyPI into a virtualenv built on Debian's python3,
-# rebuilt only when a requirements file changes.
+# The control node's tools come from PyPI into a virtualenv built on Debian's python3;
+# each requirements file is installed again only when its content changes.
+# Usage: ensure_venv REQUIREMENTS_FILE...
 ensure_venv() {
-  local stamp="$LAB_VENV/.requirements.sha256" want
-  want="$(cat "$LAB_ROOT"/requirements*.txt | sha256sum | cut -d' ' -f1)"
-  if [ ! -x "$LAB_VENV/bin/ansible-playbook" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  local stamps="$LAB_VENV/.installed-requirements" file sum
+  if [ ! -x "$LAB_VENV/bin/pip" ]; then
     log "creating the control-node virtualenv in $LAB_VENV"
     /usr/bin/python3 -m venv "$LAB_VENV"
     "$LAB_VENV/bin/pip" install -q --upgrade pip
-    "$LAB_VENV/bin/pip" install -q -r "$LAB_ROOT/requirements.txt" ${1:+-r "$LAB_ROOT/$1"}
-    echo "$want" > "$stamp"
   fi
+  for file in "$@"; do
+    sum="$(sha256sum "$LAB_ROOT/$file" | cut -d' ' -f1)"
+    if ! grep -qx "$sum $file" "$stamps" 2>/dev/null; then
+      log "installing $file into $LAB_VENV"
+      "$LAB_VENV/bin/pip" install -q -r "$LAB_ROOT/$file"
+      echo "$sum $file" >> "$stamps"
+    fi
+  done
   export PATH="$LAB_VENV/bin:$PATH"
   # The working tree is the collection: ansible-playbook finds lab.openstack here,
   # never in a stale installed copy.

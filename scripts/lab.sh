@@ -19,7 +19,7 @@ if [ "${1:-}" = destroy ]; then
   exit 0
 fi
 
-ensure_venv
+ensure_venv requirements.txt
 ensure_image
 
 if ! podman container exists "$LAB_CONTAINER"; then
@@ -48,7 +48,7 @@ mgmt="$(in_lab python3 -c 'import socket; s = socket.socket(socket.AF_INET, sock
 cat <<SUMMARY
 
 Deployed into the container $LAB_CONTAINER (a shell in it: podman exec -it $LAB_CONTAINER bash)
-  Réseau     $(in_lab ip -4 -br addr show br0 | xargs) (NAT)  br1 $(in_lab cat /sys/class/net/br1/operstate | tr a-z A-Z) (private, no address)  ip_forward=$(in_lab cat /proc/sys/net/ipv4/ip_forward)
+  Réseau     $(in_lab ip -4 -br addr show br0 | xargs) (NAT)  br1 $(in_lab cat /sys/class/net/br1/operstate | tr '[:lower:]' '[:upper:]') (private, no address)  ip_forward=$(in_lab cat /proc/sys/net/ipv4/ip_forward)
   NTP        chrony: $(in_lab chronyc -n tracking | grep '^Reference ID' | xargs)
   LVM        $(in_lab vgs --noheadings -o vg_name,pv_name,vg_size | xargs)
   RabbitMQ   amqp://openstack@$mgmt:5672/  (memcached on $mgmt:11211)

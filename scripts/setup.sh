@@ -8,5 +8,5 @@ set -euo pipefail
 if [ "$(id -u)" -eq 0 ]; then
   install_host_packages "${CONTROL_PACKAGES[@]}"
 fi
-ensure_venv
+ensure_venv requirements.txt
 log "ready: $LAB_VENV/bin/ansible-playbook site.yml -i inventories/lab"

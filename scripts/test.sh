@@ -5,9 +5,9 @@ set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 require_root
-install_host_packages "${CONTROL_PACKAGES[@]}" "${LAB_PACKAGES[@]}"
+install_host_packages "${CONTROL_PACKAGES[@]}" "${LAB_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 configure_podman
-ensure_venv requirements-test.txt
+ensure_venv requirements.txt requirements-test.txt
 ensure_image
 cd "$LAB_ROOT"
 started=$SECONDS

@@ -71,7 +71,7 @@ def test_render_is_sorted_with_header_and_parses_back():
 
 @pytest.mark.parametrize("length", [16, 32, 64])
 def test_generate(length):
-    values = {secret.generate(length) for _ in range(20)}
+    values = {secret.generate(length) for _attempt in range(20)}
     assert len(values) == 20  # random: no repeat
     for value in values:
         assert len(value) == length
@@ -218,7 +218,7 @@ def test_concurrent_fetches_agree(tmp_path):
                                    args=(path, wanted[i:] + wanted[:i], barrier, queue)) for i in range(4)]
         for worker in workers:
             worker.start()
-        results = [queue.get(timeout=20) for _ in workers]
+        results = [queue.get(timeout=20) for _worker in workers]
         for worker in workers:
             worker.join(10)
             assert worker.exitcode == 0
