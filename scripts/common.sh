@@ -89,7 +89,7 @@ ensure_venv() {
       echo "$sum $file" >> "$stamps"
     fi
   done
-  export PATH="$LAB_VENV/bin:$PATH"
+  export VIRTUAL_ENV="$LAB_VENV" PATH="$LAB_VENV/bin:$PATH"
   # The working tree is the collection: ansible-playbook finds lab.openstack here,
   # never in a stale installed copy.
   mkdir -p "$LAB_CACHE/collections/ansible_collections/lab"
