@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: lab.openstack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Identity v3 helpers shared by the keystone_* modules: names to IDs, with a cache.
+
+Every lookup lists a collection once per module run (one GET for all users of a domain,
+all roles, all projects...), so a module handling fifty items makes a handful of requests.
+Pure functions at the bottom compute diffs; they are unit-tested without any API.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError, OpenStackModule
+
+
+class KeystoneModule(OpenStackModule):
+    """OpenStackModule with cached name -> resource lookups for Identity v3."""
+
+    service_type = "identity"
+
+    def __init__(self):
+        super().__init__()
+        self._cache = {}
+
+    def _listing(self, key, path, collection):
+        if key not in self._cache:
+            self._cache[key] = self.get(path)[collection]
+        return self._cache[key]
+
+    def forget(self, key):
+        self._cache.pop(key, None)
+
+    # --- lookups ----------------------------------------------------------------------
+    def domain(self, name, required=True, parameter="domain"):
+        if not name:
+            raise OpenStackError("%s must not be empty" % parameter)
+        for domain in self._listing("domains", "domains", "domains"):
+            if domain["name"] == name or domain["id"] == name:
+                return domain
+        if required:
+            raise OpenStackError("%s %r does not exist" % (parameter, name))
+        return None
+
+    def domain_id(self, name, parameter="domain"):
+        return self.domain(name, parameter=parameter)["id"]
+
+    def _by_name(self, kind, name, domain_id=None, required=True, parameter=None):
+        key = (kind, domain_id)
+        path = kind if domain_id is None else "%s?domain_id=%s" % (kind, quote(domain_id))
+        for item in self._listing(key, path, kind):
+            if item["name"] == name:
+                return item
+        if required:
+            where = " in domain %s" % domain_id if domain_id else ""
+            raise OpenStackError("%s %r does not exist%s" % (parameter or kind[:-1], name, where))
+        return None
+
+    def project(self, name, domain, required=True, parameter="project", domain_parameter=None):
+        return self._by_name("projects", name, self.domain_id(domain, domain_parameter or parameter + "_domain"),
+                             required, parameter)
+
+    def user(self, name, domain, required=True, parameter="user"):
+        return self._by_name("users", name, self.domain_id(domain, parameter + "_domain"), required, parameter)
+
+    def group(self, name, domain, required=True, parameter="group"):
+        return self._by_name("groups", name, self.domain_id(domain, parameter + "_domain"), required, parameter)
+
+    def role(self, name, required=True, parameter="role"):
+        # Global roles (no domain), the kind the tutorial uses.
+        for item in self._listing("roles", "roles", "roles"):
+            if item["name"] == name and not item.get("domain_id"):
+                return item
+        if required:
+            raise OpenStackError("%s %r does not exist" % (parameter, name))
+        return None
+
+
+def require_name(value, parameter):
+    if value is None or not str(value).strip():
+        raise OpenStackError("%s must not be empty" % parameter)
+    return value
+
+
+def changes(current, desired):
+    """Keys of desired whose value differs from current (None in desired means: leave it)."""
+    return {k: v for k, v in desired.items() if v is not None and current.get(k) != v}
+
+
+def project_view(resource, keys):
+    """The subset of a resource shown in diffs and results."""
+    return {k: resource.get(k) for k in keys}

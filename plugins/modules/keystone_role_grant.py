@@ -1,0 +1,275 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: lab.openstack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: keystone_role_grant
+short_description: Grant Keystone roles to users or groups, one or many in one run
+version_added: "0.1.0"
+description:
+  - Grants (or revokes) a role to a user or a group on a project, a domain or the system, the
+    tutorial's C(keystone user-role-add) by names.
+  - Give one grant with O(role) and its options, or many with O(grants). The existing
+    assignments are read once per role, so a grant that exists is neither re-written nor
+    looked up one by one.
+  - Every name is resolved before anything is written; an unknown role, user, group, project or
+    domain fails the task with nothing changed.
+author:
+  - lab.openstack developers (@lab-openstack)
+extends_documentation_fragment:
+  - lab.openstack.openstack
+options:
+  role:
+    description: Name of the role (one grant, or the default role of the items of O(grants)).
+    type: str
+  user:
+    description: Name of the user to grant the role to. Exactly one of O(user) and O(group).
+    type: str
+  group:
+    description: Name of the group to grant the role to.
+    type: str
+  project:
+    description: Name of the project the role applies to. Exactly one of O(project), O(domain), O(system).
+    type: str
+  domain:
+    description: Name of the domain the role applies to (a domain-scoped grant).
+    type: str
+  system:
+    description: C(all) for a system-scoped grant.
+    type: str
+  user_domain:
+    description: Domain of O(user).
+    type: str
+    default: Default
+  group_domain:
+    description: Domain of O(group).
+    type: str
+    default: Default
+  project_domain:
+    description: Domain of O(project).
+    type: str
+    default: Default
+  state:
+    description: Whether the grant must exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  grants:
+    description:
+      - Many grants in one run. Each item takes the options above; an option an item does not set
+        takes the module-level value.
+    type: list
+    elements: dict
+    suboptions:
+      role:
+        description: Name of the role.
+        type: str
+      user:
+        description: User name.
+        type: str
+      group:
+        description: Group name.
+        type: str
+      project:
+        description: Project name.
+        type: str
+      domain:
+        description: Domain name (domain-scoped grant).
+        type: str
+      system:
+        description: C(all) for a system-scoped grant.
+        type: str
+      user_domain:
+        description: Domain of the user.
+        type: str
+      group_domain:
+        description: Domain of the group.
+        type: str
+      project_domain:
+        description: Domain of the project.
+        type: str
+      state:
+        description: Whether the grant must exist.
+        type: str
+        choices: [present, absent]
+attributes:
+  check_mode:
+    support: full
+    description: Reads the assignments and reports what would change, writing nothing.
+  diff_mode:
+    support: full
+    description: Shows the grants before and after.
+"""
+
+EXAMPLES = r"""
+- name: The tutorial's grants of the admin user
+  lab.openstack.keystone_role_grant:
+    auth: "{{ admin_auth }}"
+    user: admin
+    project: admin
+    grants:
+      - role: admin
+      - role: KeystoneAdmin
+      - role: KeystoneServiceAdmin
+  no_log: true
+
+- name: Demo is member of demo
+  lab.openstack.keystone_role_grant:
+    auth: "{{ admin_auth }}"
+    role: member
+    user: demo
+    project: demo
+  no_log: true
+"""
+
+RETURN = r"""
+grants:
+  description: Each grant, by names, with C(changed) and C(action) (granted, revoked, none).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"role": "member", "user": "demo", "project": "demo", "changed": true, "action": "granted"}]
+"""
+
+from urllib.parse import quote
+
+from ansible_collections.lab.openstack.plugins.module_utils.keystone import KeystoneModule, require_name
+from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError
+
+ITEM_OPTIONS = ("role", "user", "group", "project", "domain", "system",
+                "user_domain", "group_domain", "project_domain", "state")
+
+
+def validate_grant(item):
+    """Why a grant is malformed, or None (pure: unit-tested on its own)."""
+    actors = [k for k in ("user", "group") if item.get(k)]
+    scopes = [k for k in ("project", "domain", "system") if item.get(k)]
+    if not item.get("role"):
+        return "role must not be empty"
+    if len(actors) != 1:
+        return "grant of %s: give exactly one of user and group (got %s)" % (
+            item.get("role"), " and ".join(actors) or "neither")
+    if len(scopes) != 1:
+        if set(scopes) >= {"project", "domain"}:
+            return ("grant of %s: project and domain together; a grant is on a project (its domain "
+                    "goes in project_domain) or on a domain, not both" % item["role"])
+        return "grant of %s: give exactly one of project, domain and system (got %s)" % (
+            item["role"], " and ".join(scopes) or "none")
+    if item.get("system") and item["system"] != "all":
+        return "grant of %s: system must be 'all' (got %r)" % (item["role"], item["system"])
+    return None
+
+
+def assignment_matches(assignment, actor_kind, actor_id, scope_kind, scope_id):
+    """Whether one /v3/role_assignments entry is the grant described (pure)."""
+    if assignment.get(actor_kind, {}).get("id") != actor_id:
+        return False
+    scope = assignment.get("scope", {})
+    if "OS-INHERIT:inherited_to" in scope:
+        return False  # an inherited assignment is not the direct grant
+    if scope_kind == "system":
+        return bool(scope.get("system", {}).get("all"))
+    return scope.get(scope_kind, {}).get("id") == scope_id
+
+
+def label(item):
+    actor = "user" if item.get("user") else "group"
+    scope = next(k for k in ("project", "domain", "system") if item.get(k))
+    return {"role": item["role"], actor: item[actor], scope: item[scope]}
+
+
+class GrantModule(KeystoneModule):
+    argument_spec = dict(
+        role=dict(type="str"),
+        user=dict(type="str"),
+        group=dict(type="str"),
+        project=dict(type="str"),
+        domain=dict(type="str"),
+        system=dict(type="str"),
+        user_domain=dict(type="str", default="Default"),
+        group_domain=dict(type="str", default="Default"),
+        project_domain=dict(type="str", default="Default"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        grants=dict(type="list", elements="dict", options=dict(
+            role=dict(type="str"),
+            user=dict(type="str"),
+            group=dict(type="str"),
+            project=dict(type="str"),
+            domain=dict(type="str"),
+            system=dict(type="str"),
+            user_domain=dict(type="str"),
+            group_domain=dict(type="str"),
+            project_domain=dict(type="str"),
+            state=dict(type="str", choices=["present", "absent"]),
+        )),
+    )
+    module_kwargs = dict(required_one_of=[("role", "grants")])
+
+    def items(self):
+        if self.params["grants"] is None:
+            return [{k: self.params[k] for k in ITEM_OPTIONS}]
+        merged = []
+        for item in self.params["grants"]:
+            merged.append({k: self.params[k] if item.get(k) is None else item[k] for k in ITEM_OPTIONS})
+        return merged
+
+    def assignments(self, role_id):
+        key = ("role_assignments", role_id)
+        return self._listing(key, "role_assignments?role.id=%s" % quote(role_id), "role_assignments")
+
+    def plan(self, item):
+        error = validate_grant(item)
+        if error:
+            raise OpenStackError(error)
+        require_name(item["role"], "role")
+        role_id = self.role(item["role"])["id"]
+        if item.get("user"):
+            actor_kind, actor_id = "user", self.user(item["user"], item["user_domain"])["id"]
+        else:
+            actor_kind, actor_id = "group", self.group(item["group"], item["group_domain"])["id"]
+        if item.get("project"):
+            scope_kind, scope_id = "project", self.project(item["project"], item["project_domain"])["id"]
+            path = "projects/%s/%ss/%s/roles/%s"
+        elif item.get("domain"):
+            scope_kind, scope_id = "domain", self.domain_id(item["domain"])
+            path = "domains/%s/%ss/%s/roles/%s"
+        else:
+            scope_kind, scope_id, path = "system", None, "system/%ss/%s/roles/%s"
+        exists = any(assignment_matches(a, actor_kind, actor_id, scope_kind, scope_id)
+                     for a in self.assignments(role_id))
+        if scope_kind == "system":
+            url = path % (actor_kind, quote(actor_id), quote(role_id))
+        else:
+            url = path % (quote(scope_id), actor_kind, quote(actor_id), quote(role_id))
+        want = item["state"] == "present"
+        action = "none" if exists == want else ("granted" if want else "revoked")
+        return {"item": item, "url": url, "exists": exists, "action": action}
+
+    def run(self):
+        plans = [self.plan(item) for item in self.items()]  # every name resolved first
+        results, before, after = [], [], []
+        for plan in plans:
+            if plan["action"] != "none" and not self.check_mode:
+                self.request("PUT" if plan["action"] == "granted" else "DELETE", plan["url"])
+            grant = label(plan["item"])
+            results.append(dict(grant, changed=plan["action"] != "none", action=plan["action"]))
+            if plan["exists"]:
+                before.append(grant)
+            if (plan["exists"] and plan["action"] == "none") or plan["action"] == "granted":
+                after.append(grant)
+        result = {"changed": any(r["changed"] for r in results), "grants": results}
+        if self.ansible._diff:
+            result["diff"] = {"before": {"grants": before}, "after": {"grants": after}}
+        return result
+
+
+def main():
+    GrantModule()()
+
+
+if __name__ == "__main__":
+    main()

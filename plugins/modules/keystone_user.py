@@ -1,0 +1,287 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: lab.openstack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: keystone_user
+short_description: Manage Keystone users, one or many in one run
+version_added: "0.1.0"
+description:
+  - Creates, updates or deletes Identity v3 users, found by name in their domain.
+  - Give one user with O(name) and its options, or many with O(users), a list of the same
+    options. A list is one module run, one token and one listing per domain, whatever its length.
+  - Every name is resolved before anything is written; an unknown domain or default project
+    fails the task with nothing changed.
+  - With O(update_password=always) the password is tested by authenticating as the user, and
+    written only when that fails, so a re-run changes nothing.
+author:
+  - lab.openstack developers (@lab-openstack)
+extends_documentation_fragment:
+  - lab.openstack.openstack
+options:
+  name:
+    description: Name of the user (one user). Mutually exclusive with O(users).
+    type: str
+  domain:
+    description: Name (or ID) of the user's domain.
+    type: str
+    default: Default
+  password:
+    description: Password of the user.
+    type: str
+  update_password:
+    description:
+      - C(always) makes the user's password O(password) (tested first, written only if different).
+      - C(on_create) sets it only when the user is created.
+    type: str
+    choices: [always, on_create]
+    default: always
+  email:
+    description: E-mail address; left as it is when not given.
+    type: str
+  description:
+    description: Description; left as it is when not given.
+    type: str
+  default_project:
+    description: Name of the user's default project; left as it is when not given.
+    type: str
+  default_project_domain:
+    description: Domain of O(default_project).
+    type: str
+    default: Default
+  enabled:
+    description: Whether the user is enabled; left as it is when not given (true on creation).
+    type: bool
+  state:
+    description: Whether the user must exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  users:
+    description:
+      - Many users in one run. Each item takes the options above (O(name) required); an option
+        an item does not set takes the module-level value.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Name of the user.
+        type: str
+        required: true
+      domain:
+        description: Domain of the user.
+        type: str
+      password:
+        description: Password of the user.
+        type: str
+      update_password:
+        description: See O(update_password).
+        type: str
+        choices: [always, on_create]
+      email:
+        description: E-mail address.
+        type: str
+      description:
+        description: Description.
+        type: str
+      default_project:
+        description: Default project.
+        type: str
+      default_project_domain:
+        description: Domain of the default project.
+        type: str
+      enabled:
+        description: Whether the user is enabled.
+        type: bool
+      state:
+        description: Whether the user must exist.
+        type: str
+        choices: [present, absent]
+attributes:
+  check_mode:
+    support: full
+    description: Reads the users (and tests passwords) and reports what would change, writing nothing.
+  diff_mode:
+    support: full
+    description: Shows each user before and after; a password change shows as C(password changed), never the value.
+"""
+
+EXAMPLES = r"""
+- name: The admin user of the tutorial
+  lab.openstack.keystone_user:
+    auth: "{{ admin_auth }}"
+    name: admin
+    password: "{{ keystone_admin_password }}"
+    default_project: admin
+  no_log: true
+
+- name: The service users, in one run
+  lab.openstack.keystone_user:
+    auth: "{{ admin_auth }}"
+    default_project: service
+    users:
+      - name: glance
+        password: "{{ glance_password }}"
+      - name: nova
+        password: "{{ nova_password }}"
+  no_log: true
+"""
+
+RETURN = r"""
+user:
+  description: The user after the change (one user given with O(name); null when absent).
+  returned: when O(name) is given
+  type: dict
+  sample: {"id": "1b8e...", "name": "nova", "domain_id": "default", "enabled": true,
+           "default_project_id": "4c1a...", "email": null, "description": null}
+users:
+  description: Each user after the change, with C(changed) and C(action) (created, updated, deleted, none).
+  returned: when O(users) is given
+  type: list
+  elements: dict
+"""
+
+from urllib.parse import quote
+
+from ansible_collections.lab.openstack.plugins.module_utils.keystone import (
+    KeystoneModule, changes, project_view, require_name)
+from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError
+
+KEYS = ("id", "name", "domain_id", "enabled", "default_project_id", "email", "description")
+ITEM_OPTIONS = ("name", "domain", "password", "update_password", "email", "description",
+                "default_project", "default_project_domain", "enabled", "state")
+
+
+class UserModule(KeystoneModule):
+    argument_spec = dict(
+        name=dict(type="str"),
+        domain=dict(type="str", default="Default"),
+        password=dict(type="str", no_log=True),
+        update_password=dict(type="str", default="always", choices=["always", "on_create"]),
+        email=dict(type="str"),
+        description=dict(type="str"),
+        default_project=dict(type="str"),
+        default_project_domain=dict(type="str", default="Default"),
+        enabled=dict(type="bool"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        users=dict(type="list", elements="dict", options=dict(
+            name=dict(type="str", required=True),
+            domain=dict(type="str"),
+            password=dict(type="str", no_log=True),
+            update_password=dict(type="str", choices=["always", "on_create"]),
+            email=dict(type="str"),
+            description=dict(type="str"),
+            default_project=dict(type="str"),
+            default_project_domain=dict(type="str"),
+            enabled=dict(type="bool"),
+            state=dict(type="str", choices=["present", "absent"]),
+        )),
+    )
+    module_kwargs = dict(mutually_exclusive=[("name", "users")], required_one_of=[("name", "users")])
+
+    def items(self):
+        if self.params["users"] is None:
+            return [{k: self.params[k] for k in ITEM_OPTIONS}]
+        merged = []
+        for item in self.params["users"]:
+            merged.append({k: self.params[k] if item.get(k) is None else item[k] for k in ITEM_OPTIONS})
+        return merged
+
+    def plan(self, item):
+        """Resolve names and decide what to do; raises before anything is written."""
+        require_name(item["name"], "name")
+        domain_id = self.domain_id(item["domain"])
+        current = self.user(item["name"], item["domain"], required=False)
+        plan = {"item": item, "current": current, "domain_id": domain_id, "action": "none", "body": {}}
+        if item["state"] == "absent":
+            plan["action"] = "deleted" if current else "none"
+            return plan
+        desired = {"email": item["email"], "description": item["description"], "enabled": item["enabled"]}
+        if item["default_project"]:
+            desired["default_project_id"] = self.project(
+                item["default_project"], item["default_project_domain"], parameter="default_project")["id"]
+        if current is None:
+            body = {k: v for k, v in desired.items() if v is not None}
+            body.update(name=item["name"], domain_id=domain_id, enabled=body.get("enabled", True))
+            if item["password"]:
+                body["password"] = item["password"]
+            plan.update(action="created", body=body)
+            return plan
+        body = changes(current, desired)
+        if item["password"] and item["update_password"] == "always":  # noqa: S105 - a choice, not a password
+            if not current.get("enabled", True):
+                # A disabled user cannot authenticate, so its password cannot be tested:
+                # it is written when the user is enabled again, else left alone.
+                if body.get("enabled"):
+                    body["password"] = item["password"]
+            elif body.get("enabled", True) and not self.check_password(current["id"], item["password"]):
+                body["password"] = item["password"]
+        if body:
+            plan.update(action="updated", body=body)
+        return plan
+
+    def apply(self, plan):
+        current, body, action = plan["current"], plan["body"], plan["action"]
+        view = project_view(current, KEYS) if current else None
+        if action == "none":
+            return view
+        if action == "deleted":
+            if not self.check_mode:
+                self.request("DELETE", "users/%s" % quote(current["id"]))
+            return None
+        visible = {k: v for k, v in body.items() if k != "password"}
+        if action == "created":
+            if self.check_mode:
+                return dict(project_view(visible, KEYS), id=None)
+            return project_view(self.request("POST", "users", json={"user": body}).json()["user"], KEYS)
+        if self.check_mode:
+            return dict(view, **{k: v for k, v in visible.items() if k in KEYS})
+        return project_view(self.request(
+            "PATCH", "users/%s" % quote(current["id"]), json={"user": body}).json()["user"], KEYS)
+
+    def run(self):
+        items = self.items()
+        seen = set()
+        for item in items:
+            key = (item["domain"], item["name"])
+            if key in seen:
+                raise OpenStackError("users: %s (domain %s) is listed twice" % (item["name"], item["domain"]))
+            seen.add(key)
+        plans = [self.plan(item) for item in items]  # every name resolved first
+        results, before, after = [], [], []
+        for plan in plans:
+            view = project_view(plan["current"], KEYS) if plan["current"] else None
+            new = self.apply(plan)
+            entry = dict(new or {"name": plan["item"]["name"]}, changed=plan["action"] != "none",
+                         action=plan["action"])
+            results.append(entry)
+            shown = dict(new) if new else {}
+            if "password" in plan["body"]:
+                shown["password"] = "password changed" if plan["action"] == "updated" else "password set"
+            before.append(view or {})
+            after.append(shown)
+        changed = any(r["changed"] for r in results)
+        result = {"changed": changed}
+        if self.params["users"] is None:
+            result["user"] = None if plans[0]["action"] == "deleted" or (
+                plans[0]["current"] is None and plans[0]["action"] == "none") else {
+                k: v for k, v in results[0].items() if k not in ("changed", "action")}
+            diff = {"before": before[0], "after": after[0]}
+        else:
+            result["users"] = results
+            diff = {"before": {"users": before}, "after": {"users": after}}
+        if self.ansible._diff:
+            result["diff"] = diff
+        return result
+
+
+def main():
+    UserModule()()
+
+
+if __name__ == "__main__":
+    main()
