@@ -168,8 +168,8 @@ def test_enabling_a_disabled_user_also_sets_its_password(keystone, run):
     first = run(keystone_user, {"name": "old", "password": NEW_PASSWORD, "enabled": True})
 
     assert first["changed"] is True
-    assert keystone.writes == [("PATCH", "users/%s" % old["id"], {"user": {"enabled": True,
-                                                                        "password": NEW_PASSWORD}})]
+    expected = {"user": {"enabled": True, "password": NEW_PASSWORD}}
+    assert keystone.writes == [("PATCH", "users/%s" % old["id"], expected)]
     assert keystone.passwords[old["id"]] == NEW_PASSWORD
     assert run(keystone_user, {"name": "old", "password": NEW_PASSWORD, "enabled": True})["changed"] is False
 
