@@ -53,6 +53,8 @@ Deployed into the container $LAB_CONTAINER (a shell in it: podman exec -it $LAB_
   LVM        $(in_lab vgs --noheadings -o vg_name,pv_name,vg_size | xargs)
   RabbitMQ   amqp://openstack@$mgmt:5672/  (memcached on $mgmt:11211)
   MariaDB    $mgmt:3306 — $(in_lab mysql -N -B -e 'SHOW DATABASES' | grep -vxE 'information_schema|mysql|performance_schema|sys' | xargs)
-  Secrets    $LAB_ROOT/secrets/lab-container.secrets.yml (mode 0600, never printed)
-Next sections (Keystone, Glance, Nova, Horizon) arrive with their milestones: see README.
+  Keystone   http://$mgmt:5000/v3 — admin token valid until $(in_lab openstack --os-cloud lab-admin token issue -f value -c expires)
+             in the container: openstack --os-cloud lab-admin (or lab-demo) ...; . /root/openrc-admin
+  Secrets    $LAB_ROOT/secrets/lab-container.secrets.yml, mode $(stat -c %a "$LAB_ROOT/secrets/lab-container.secrets.yml") (never printed)
+Next sections (Glance, Nova, Horizon) arrive with their milestones: see README.
 SUMMARY
