@@ -32,6 +32,21 @@ class KeystoneModule(OpenStackModule):
     def forget(self, key):
         self._cache.pop(key, None)
 
+    def items(self, list_option, options):
+        """The module's items: the list option's entries, each completed with the
+        module-level value of every option it does not set; or the module-level options alone."""
+        if self.params[list_option] is None:
+            return [{k: self.params[k] for k in options}]
+        return [{k: self.params[k] if item.get(k) is None else item[k] for k in options}
+                for item in self.params[list_option]]
+
+    def resource_result(self, key, before, after):
+        """The result of a one-resource module: changed from the comparison, diff when asked."""
+        result = {"changed": before != after, key: after}
+        if self.ansible._diff:
+            result["diff"] = {"before": before or {}, "after": after or {}}
+        return result
+
     # --- lookups ----------------------------------------------------------------------
     def domain(self, name, required=True, parameter="domain"):
         if not name:

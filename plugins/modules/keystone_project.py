@@ -106,10 +106,7 @@ class ProjectModule(KeystoneModule):
                     updated = self.request("PATCH", "projects/%s" % quote(current["id"]),
                                            json={"project": update}).json()["project"]
                     after = project_view(updated, KEYS)
-        result = {"changed": before != after, "project": after}
-        if self.ansible._diff:
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        return result
+        return self.resource_result("project", before, after)
 
 
 def main():

@@ -81,10 +81,7 @@ class RoleModule(KeystoneModule):
             if not self.check_mode:
                 created = self.request("POST", "roles", json={"role": {"name": p["name"]}}).json()["role"]
                 after = project_view(created, KEYS)
-        result = {"changed": before != after, "role": after}
-        if self.ansible._diff:
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        return result
+        return self.resource_result("role", before, after)
 
 
 def main():

@@ -209,14 +209,6 @@ class GrantModule(KeystoneModule):
     )
     module_kwargs = dict(required_one_of=[("role", "grants")])
 
-    def items(self):
-        if self.params["grants"] is None:
-            return [{k: self.params[k] for k in ITEM_OPTIONS}]
-        merged = []
-        for item in self.params["grants"]:
-            merged.append({k: self.params[k] if item.get(k) is None else item[k] for k in ITEM_OPTIONS})
-        return merged
-
     def assignments(self, role_id):
         key = ("role_assignments", role_id)
         return self._listing(key, "role_assignments?role.id=%s" % quote(role_id), "role_assignments")
@@ -250,7 +242,7 @@ class GrantModule(KeystoneModule):
         return {"item": item, "url": url, "exists": exists, "action": action}
 
     def run(self):
-        plans = [self.plan(item) for item in self.items()]  # every name resolved first
+        plans = [self.plan(item) for item in self.items("grants", ITEM_OPTIONS)]  # every name resolved first
         results, before, after = [], [], []
         for plan in plans:
             if plan["action"] != "none" and not self.check_mode:

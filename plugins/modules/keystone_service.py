@@ -198,10 +198,7 @@ class ServiceModule(KeystoneModule):
         return not any(r["id"] == self.params["region"] for r in regions)
 
     def result(self, before, after):
-        result = {"changed": before != after, "service": after}
-        if self.ansible._diff:
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        return result
+        return self.resource_result("service", before, after)
 
 
 def main():

@@ -183,14 +183,6 @@ class UserModule(KeystoneModule):
     )
     module_kwargs = dict(mutually_exclusive=[("name", "users")], required_one_of=[("name", "users")])
 
-    def items(self):
-        if self.params["users"] is None:
-            return [{k: self.params[k] for k in ITEM_OPTIONS}]
-        merged = []
-        for item in self.params["users"]:
-            merged.append({k: self.params[k] if item.get(k) is None else item[k] for k in ITEM_OPTIONS})
-        return merged
-
     def plan(self, item):
         """Resolve names and decide what to do; raises before anything is written."""
         require_name(item["name"], "name")
@@ -244,7 +236,7 @@ class UserModule(KeystoneModule):
             "PATCH", "users/%s" % quote(current["id"]), json={"user": body}).json()["user"], KEYS)
 
     def run(self):
-        items = self.items()
+        items = self.items("users", ITEM_OPTIONS)
         seen = set()
         for item in items:
             key = (item["domain"], item["name"])

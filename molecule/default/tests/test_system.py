@@ -5,15 +5,12 @@ the scenario's secrets file on the control node, the -v log from ANSIBLE_LOG_PAT
 """
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from labtest import LOG_FILE, SECRETS_FILE, leaked_secrets
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-SECRETS_FILE = EPHEMERAL / "secrets.yml"
-LOG_FILE = EPHEMERAL / "ansible.log"
 AMQP_LOGIN = (Path(__file__).parent / "amqp_login.py").read_text()
 
 SERVICE_DATABASES = {
@@ -24,28 +21,6 @@ SERVICE_DATABASES = {
     "neutron": {"neutron"},
     "cinder": {"cinder"},
 }
-
-
-def read_secrets():
-    values = {}
-    for line in SECRETS_FILE.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, value = line.split(":", 1)
-            values[name.strip()] = value.strip()
-    return values
-
-
-@pytest.fixture(scope="module")
-def secrets():
-    return read_secrets()
-
-
-@pytest.fixture(scope="module")
-def mgmt(host):
-    """The management address: the address of the default route's interface."""
-    route = json.loads(host.check_output("ip -j -4 route show default"))[0]
-    addrs = json.loads(host.check_output("ip -j -4 addr show dev %s", route["dev"]))
-    return addrs[0]["addr_info"][0]["local"]
 
 
 def listeners(host, port):
@@ -208,5 +183,5 @@ def test_verbose_log_holds_no_secret(secrets):
     # The log is the -v output of converge and idempotence: it has task results in it.
     assert "TASK [lab.openstack.mysql : Create the service users]" in log
     assert "changed:" in log or "ok:" in log
-    leaked = sorted(name for name, value in secrets.items() if value in log)
+    leaked = leaked_secrets(secrets, log)
     assert leaked == []

@@ -6,14 +6,10 @@ scenario's secrets file on the control node, the -v log from ANSIBLE_LOG_PATH.
 """
 
 import json
-import os
-from pathlib import Path
 
 import pytest
+from labtest import LOG_FILE, SECRETS_FILE, leaked_secrets
 
-EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-SECRETS_FILE = EPHEMERAL / "secrets.yml"
-LOG_FILE = EPHEMERAL / "ansible.log"
 
 SERVICE_USERS = ["glance", "nova", "placement", "neutron", "cinder"]
 USERS = {"admin", "demo", *SERVICE_USERS}
@@ -29,28 +25,6 @@ PROJECT_GRANTS = {
 } | {("admin", user, "service") for user in SERVICE_USERS}
 # keystone-manage bootstrap also gives admin the admin role on the system.
 SYSTEM_GRANTS = {("admin", "admin", "all")}
-
-
-def read_secrets():
-    values = {}
-    for line in SECRETS_FILE.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, value = line.split(":", 1)
-            values[name.strip()] = value.strip()
-    return values
-
-
-@pytest.fixture(scope="module")
-def secrets():
-    return read_secrets()
-
-
-@pytest.fixture(scope="module")
-def mgmt(host):
-    """The management address: the address of the default route's interface."""
-    route = json.loads(host.check_output("ip -j -4 route show default"))[0]
-    addrs = json.loads(host.check_output("ip -j -4 addr show dev %s", route["dev"]))
-    return addrs[0]["addr_info"][0]["local"]
 
 
 def openstack(host, cloud, *args):
@@ -202,5 +176,5 @@ def test_verbose_log_holds_no_secret(secrets):
     # The log is the -v output of converge and idempotence: it has task results in it.
     assert "TASK [lab.openstack.keystone : Create the users" in log
     assert "TASK [lab.openstack.keystone : Bootstrap the admin user" in log
-    leaked = sorted(name for name, value in secrets.items() if value in log)
+    leaked = leaked_secrets(secrets, log)
     assert leaked == []
