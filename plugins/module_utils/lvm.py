@@ -52,6 +52,11 @@ def parse_vgs(output):
     """Return {vg_name: {pv_count, lv_count, size, free, extent_size}}."""
     vgs = {}
     for row in _rows(output, VGS_FIELDS):
+        if row["vg_name"] in vgs:
+            raise ValueError(
+                "volume group %s is reported twice: LVM sees two groups of that name (disks of "
+                "another host or container?); restrict what LVM scans (devices file or filter) "
+                "before changing it" % row["vg_name"])
         vgs[row["vg_name"]] = {
             "pv_count": _int(row["pv_count"]),
             "lv_count": _int(row["lv_count"]),

@@ -101,12 +101,13 @@ def test_chronyd_never_sets_the_shared_clock(host):
 
 # --- LVM ----------------------------------------------------------------------------------
 def test_volume_group_on_its_loop_device(host):
-    out = host.check_output("vgs --noheadings --separator ';' -o vg_name,pv_name cinder-volumes")
+    # The scenario names its group apart from the lab's cinder-volumes (see host_vars).
+    out = host.check_output("vgs --noheadings --separator ';' -o vg_name,pv_name cinder-volumes-molecule-system")
     vg, pv = out.strip().split(";")
-    assert vg.strip() == "cinder-volumes"
+    assert vg.strip() == "cinder-volumes-molecule-system"
     backing = host.check_output("losetup --noheadings --output BACK-FILE %s", pv.strip())
     assert backing.strip() == "/var/lib/lab-openstack/cinder-volumes-molecule-system.img"
-    assert host.service("lab-openstack-loop-cinder-volumes").is_enabled
+    assert host.service("lab-openstack-loop-cinder-volumes-molecule-system").is_enabled
 
 
 # --- RabbitMQ -----------------------------------------------------------------------------

@@ -236,3 +236,9 @@ def test_plan_does_not_modify_its_inputs():
     assert wanted == ["/dev/sdc", "/dev/sdb"]
     assert vgs == _vgs(VG)
     assert pvs == _pvs(sdb=VG)
+
+
+def test_parse_vgs_refuses_a_name_reported_twice():
+    line = "  cinder-volumes;1;0;2143289344;2143289344;4194304\n"
+    with pytest.raises(ValueError, match="reported twice"):
+        lvm.parse_vgs(line + line)
