@@ -92,6 +92,20 @@ class KeystoneModule(OpenStackModule):
         return None
 
 
+def list_form_spec(item_spec, list_option, required_in_items=()):
+    """argument_spec of a module taking one item or a list of them: the item's options at
+    the top level (with their defaults), and the list option whose entries take the same
+    options without defaults, so that an entry leaving one out takes the top-level value."""
+    entry = {}
+    for name, spec in item_spec.items():
+        entry[name] = {k: v for k, v in spec.items() if k != "default"}
+        if name in required_in_items:
+            entry[name]["required"] = True
+    spec = dict(item_spec)
+    spec[list_option] = dict(type="list", elements="dict", options=entry)
+    return spec
+
+
 def require_name(value, parameter):
     if value is None or not str(value).strip():
         raise OpenStackError("%s must not be empty" % parameter)

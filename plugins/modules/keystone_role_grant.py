@@ -137,11 +137,21 @@ grants:
 
 from urllib.parse import quote
 
-from ansible_collections.lab.openstack.plugins.module_utils.keystone import KeystoneModule, require_name
+from ansible_collections.lab.openstack.plugins.module_utils.keystone import KeystoneModule, list_form_spec, require_name
 from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError
 
-ITEM_OPTIONS = ("role", "user", "group", "project", "domain", "system",
-                "user_domain", "group_domain", "project_domain", "state")
+GRANT_OPTIONS = dict(
+    role=dict(type="str"),
+    user=dict(type="str"),
+    group=dict(type="str"),
+    project=dict(type="str"),
+    domain=dict(type="str"),
+    system=dict(type="str"),
+    user_domain=dict(type="str", default="Default"),
+    group_domain=dict(type="str", default="Default"),
+    project_domain=dict(type="str", default="Default"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
 
 
 def validate_grant(item):
@@ -183,30 +193,7 @@ def label(item):
 
 
 class GrantModule(KeystoneModule):
-    argument_spec = dict(
-        role=dict(type="str"),
-        user=dict(type="str"),
-        group=dict(type="str"),
-        project=dict(type="str"),
-        domain=dict(type="str"),
-        system=dict(type="str"),
-        user_domain=dict(type="str", default="Default"),
-        group_domain=dict(type="str", default="Default"),
-        project_domain=dict(type="str", default="Default"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        grants=dict(type="list", elements="dict", options=dict(
-            role=dict(type="str"),
-            user=dict(type="str"),
-            group=dict(type="str"),
-            project=dict(type="str"),
-            domain=dict(type="str"),
-            system=dict(type="str"),
-            user_domain=dict(type="str"),
-            group_domain=dict(type="str"),
-            project_domain=dict(type="str"),
-            state=dict(type="str", choices=["present", "absent"]),
-        )),
-    )
+    argument_spec = list_form_spec(GRANT_OPTIONS, "grants")
     module_kwargs = dict(required_one_of=[("role", "grants")])
 
     def assignments(self, role_id):
@@ -242,7 +229,7 @@ class GrantModule(KeystoneModule):
         return {"item": item, "url": url, "exists": exists, "action": action}
 
     def run(self):
-        plans = [self.plan(item) for item in self.items("grants", ITEM_OPTIONS)]  # every name resolved first
+        plans = [self.plan(item) for item in self.items("grants", GRANT_OPTIONS)]  # every name resolved first
         results, before, after = [], [], []
         for plan in plans:
             if plan["action"] != "none" and not self.check_mode:

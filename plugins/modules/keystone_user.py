@@ -148,39 +148,26 @@ users:
 from urllib.parse import quote
 
 from ansible_collections.lab.openstack.plugins.module_utils.keystone import (
-    KeystoneModule, changes, project_view, require_name)
+    KeystoneModule, changes, list_form_spec, project_view, require_name)
 from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError
 
 KEYS = ("id", "name", "domain_id", "enabled", "default_project_id", "email", "description")
-ITEM_OPTIONS = ("name", "domain", "password", "update_password", "email", "description",
-                "default_project", "default_project_domain", "enabled", "state")
+USER_OPTIONS = dict(
+    name=dict(type="str"),
+    domain=dict(type="str", default="Default"),
+    password=dict(type="str", no_log=True),
+    update_password=dict(type="str", default="always", choices=["always", "on_create"]),
+    email=dict(type="str"),
+    description=dict(type="str"),
+    default_project=dict(type="str"),
+    default_project_domain=dict(type="str", default="Default"),
+    enabled=dict(type="bool"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
 
 
 class UserModule(KeystoneModule):
-    argument_spec = dict(
-        name=dict(type="str"),
-        domain=dict(type="str", default="Default"),
-        password=dict(type="str", no_log=True),
-        update_password=dict(type="str", default="always", choices=["always", "on_create"]),
-        email=dict(type="str"),
-        description=dict(type="str"),
-        default_project=dict(type="str"),
-        default_project_domain=dict(type="str", default="Default"),
-        enabled=dict(type="bool"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        users=dict(type="list", elements="dict", options=dict(
-            name=dict(type="str", required=True),
-            domain=dict(type="str"),
-            password=dict(type="str", no_log=True),
-            update_password=dict(type="str", choices=["always", "on_create"]),
-            email=dict(type="str"),
-            description=dict(type="str"),
-            default_project=dict(type="str"),
-            default_project_domain=dict(type="str"),
-            enabled=dict(type="bool"),
-            state=dict(type="str", choices=["present", "absent"]),
-        )),
-    )
+    argument_spec = list_form_spec(USER_OPTIONS, "users", required_in_items=("name",))
     module_kwargs = dict(mutually_exclusive=[("name", "users")], required_one_of=[("name", "users")])
 
     def plan(self, item):
@@ -236,7 +223,7 @@ class UserModule(KeystoneModule):
             "PATCH", "users/%s" % quote(current["id"]), json={"user": body}).json()["user"], KEYS)
 
     def run(self):
-        items = self.items("users", ITEM_OPTIONS)
+        items = self.items("users", USER_OPTIONS)
         seen = set()
         for item in items:
             key = (item["domain"], item["name"])
