@@ -45,10 +45,42 @@ def ipv4_network(value):
         raise AnsibleFilterError("ipv4_network: %r: %s" % (value, exc)) from exc
 
 
+def oslo_ini(sections):
+    """{section: {option: value}} -> the text of an oslo.config file: [DEFAULT] first, then the
+    other sections sorted, options sorted; booleans as true/false, lists joined with commas,
+    empty sections (but DEFAULT) left out."""
+    if not isinstance(sections, dict):
+        raise AnsibleFilterError("oslo_ini expects a dict of sections, got %r" % (sections,))
+    names = ["DEFAULT"] + sorted(k for k in sections if k != "DEFAULT")
+    lines = []
+    for name in names:
+        options = sections.get(name) or {}
+        if not isinstance(options, dict):
+            raise AnsibleFilterError("oslo_ini: section %s must be a dict of options, got %r" % (name, options))
+        if not options and name != "DEFAULT":
+            continue
+        lines.append("[%s]" % name)
+        for option in sorted(options):
+            value = options[option]
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, (list, tuple)):
+                value = ",".join(str(v) for v in value)
+            elif value is None:
+                value = ""
+            text = str(value)
+            if "\n" in text:
+                raise AnsibleFilterError("oslo_ini: [%s] %s holds a line break" % (name, option))
+            lines.append("%s = %s" % (option, text))
+        lines.append("")
+    return "\n".join(lines)
+
+
 class FilterModule:
     def filters(self):
         return {
             "mysql_privileges": mysql_privileges,
             "ipv4_interface_error": ipv4_interface_error,
             "ipv4_network": ipv4_network,
+            "oslo_ini": oslo_ini,
         }

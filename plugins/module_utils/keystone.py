@@ -26,7 +26,7 @@ class KeystoneModule(OpenStackModule):
 
     def _listing(self, key, path, collection):
         if key not in self._cache:
-            self._cache[key] = self.get(path)[collection]
+            self._cache[key] = self.get(path, service_type="identity")[collection]
         return self._cache[key]
 
     def forget(self, key):

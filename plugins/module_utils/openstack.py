@@ -203,15 +203,17 @@ class OpenStackModule:
         return flt
 
     # --- requests ------------------------------------------------------------------------
-    def request(self, method, path, json=None, ok=(200, 201, 202, 204), service_type=None, **kwargs):
-        """Call the API; returns the response, raises OpenStackError on anything not in ok."""
+    def request(self, method, path, json=None, ok=(200, 201, 202, 204), service_type=None, *, retries=True,
+                **kwargs):
+        """Call the API; returns the response, raises OpenStackError on anything not in ok.
+        retries=False for a request whose body is a stream, which cannot be sent twice."""
         session = self.session
         try:
             response = session.request(
                 path, method, json=json, raise_exc=False,
                 endpoint_filter=self.endpoint_filter(service_type),
-                connect_retries=CONNECT_RETRIES, connect_retry_delay=RETRY_DELAY,
-                status_code_retries=STATUS_RETRIES, retriable_status_codes=RETRIABLE_STATUS,
+                connect_retries=CONNECT_RETRIES if retries else 0, connect_retry_delay=RETRY_DELAY,
+                status_code_retries=STATUS_RETRIES if retries else 0, retriable_status_codes=RETRIABLE_STATUS,
                 status_code_retry_delay=RETRY_DELAY, **kwargs)
         except ksa_exc.Unauthorized as exc:
             raise OpenStackError("authentication failed for %s at %s: %s" % (

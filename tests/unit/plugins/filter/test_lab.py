@@ -13,6 +13,7 @@ from ansible_collections.lab.openstack.plugins.filter.lab import (
     ipv4_interface_error,
     ipv4_network,
     mysql_privileges,
+    oslo_ini,
 )
 
 
@@ -118,5 +119,37 @@ def test_filter_module_exposes_the_filters():
         "mysql_privileges": lab.mysql_privileges,
         "ipv4_interface_error": lab.ipv4_interface_error,
         "ipv4_network": lab.ipv4_network,
+        "oslo_ini": lab.oslo_ini,
     }
     assert filters["ipv4_network"]("192.168.1.250/24") == "192.168.1.0/24"
+
+
+# --- oslo_ini ------------------------------------------------------------------------------------
+
+def test_oslo_ini_default_first_then_sorted_sections_and_options():
+    text = oslo_ini({"paste_deploy": {"flavor": "keystone"}, "DEFAULT": {"workers": 2, "bind_host": "10.0.0.1"},
+                     "database": {"connection": "mysql+pymysql://g:p@h/g"}})
+
+    assert text == ("[DEFAULT]\nbind_host = 10.0.0.1\nworkers = 2\n\n"
+                    "[database]\nconnection = mysql+pymysql://g:p@h/g\n\n"
+                    "[paste_deploy]\nflavor = keystone\n")
+
+
+def test_oslo_ini_values():
+    text = oslo_ini({"s": {"on": True, "off": False, "servers": ["a:1", "b:2"], "unset": None}})
+
+    assert text == "[DEFAULT]\n\n[s]\noff = false\non = true\nservers = a:1,b:2\nunset = \n"
+
+
+def test_oslo_ini_leaves_out_empty_sections_but_default():
+    assert oslo_ini({"cache": {}, "token": {"provider": "fernet"}}) == "[DEFAULT]\n\n[token]\nprovider = fernet\n"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("not a dict", "expects a dict of sections"),
+    ({"s": ["a"]}, "section s must be a dict"),
+    ({"s": {"o": "a\nb"}}, r"\[s\] o holds a line break"),
+])
+def test_oslo_ini_refuses(value, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        oslo_ini(value)

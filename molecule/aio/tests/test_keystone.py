@@ -12,8 +12,9 @@ from labtest import LOG_FILE, SECRETS_FILE, leaked_secrets
 
 
 SERVICE_USERS = ["glance", "nova", "placement", "neutron", "cinder"]
-USERS = {"admin", "demo", *SERVICE_USERS}
-PROJECTS = {"admin", "service", "demo"}
+# The scenario's converge adds the project and user "other" (image visibility tests).
+USERS = {"admin", "demo", *SERVICE_USERS, "other"}
+PROJECTS = {"admin", "service", "demo", "other"}
 # admin, member and the tutorial's legacy roles; reader comes with keystone-manage
 # bootstrap (admin implies member implies reader).
 ROLES = {"admin", "member", "reader", "KeystoneAdmin", "KeystoneServiceAdmin"}
@@ -22,6 +23,7 @@ PROJECT_GRANTS = {
     ("KeystoneAdmin", "admin", "admin"),
     ("KeystoneServiceAdmin", "admin", "admin"),
     ("member", "demo", "demo"),
+    ("member", "other", "other"),
 } | {("admin", user, "service") for user in SERVICE_USERS}
 # keystone-manage bootstrap also gives admin the admin role on the system.
 SYSTEM_GRANTS = {("admin", "admin", "all")}
@@ -96,7 +98,7 @@ def test_role_assignments(host):
 
 def test_identity_service_and_its_three_endpoints(host, mgmt):
     services = openstack(host, "lab-admin", "service", "list")
-    assert [(s["Name"], s["Type"]) for s in services] == [("keystone", "identity")]
+    assert [(s["Name"], s["Type"]) for s in services if s["Type"] == "identity"] == [("keystone", "identity")]
     endpoints = openstack(host, "lab-admin", "endpoint", "list", "--service", "identity")
     url = "http://%s:5000/v3" % mgmt
     assert sorted((e["Interface"], e["URL"], e["Region"], e["Enabled"]) for e in endpoints) == [
@@ -108,7 +110,7 @@ def test_identity_service_and_its_three_endpoints(host, mgmt):
 
 def test_catalog_lists_identity(host, mgmt):
     catalog = openstack(host, "lab-admin", "catalog", "list")
-    assert [c["Type"] for c in catalog] == ["identity"]
+    assert "identity" in [c["Type"] for c in catalog]
 
 
 # --- The server -------------------------------------------------------------------------
