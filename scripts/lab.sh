@@ -55,6 +55,7 @@ Deployed into the container $LAB_CONTAINER (a shell in it: podman exec -it $LAB_
   MariaDB    $mgmt:3306 — $(in_lab mysql -N -B -e 'SHOW DATABASES' | grep -vxE 'information_schema|mysql|performance_schema|sys' | xargs)
   Keystone   http://$mgmt:5000/v3 — admin token valid until $(in_lab openstack --os-cloud lab-admin token issue -f value -c expires)
              in the container: openstack --os-cloud lab-admin (or lab-demo) ...; . /root/openrc-admin
+  Glance     http://$mgmt:9292 — images: $(in_lab openstack --os-cloud lab-admin image list -f value -c Name -c Status | xargs)
   Secrets    $LAB_ROOT/secrets/lab-container.secrets.yml, mode $(stat -c %a "$LAB_ROOT/secrets/lab-container.secrets.yml") (never printed)
-Next sections (Glance, Nova, Horizon) arrive with their milestones: see README.
+Next sections (Nova, Horizon) arrive with their milestones: see README.
 SUMMARY
