@@ -97,8 +97,8 @@ def main():
             delete_image(args.container, name)
             run = runner(args.container, image, name)
             results[side].append(run)
-            print("  round %d  %-24s %6.1f s  peak RSS %6.1f MiB" % (n + 1, side, run["seconds"],
-                                                                      run["peak_kib"] / 1024))
+            peak = run["peak_kib"] / 1024
+            print("  round %d  %-24s %6.1f s  peak RSS %6.1f MiB" % (n + 1, side, run["seconds"], peak))
             delete_image(args.container, name)
 
     mod = statistics.median(r["seconds"] for r in results["glance_image"])

@@ -60,8 +60,8 @@ def parse_checksum(value):
         raise ChecksumError("checksum %r: unknown algorithm %r (one of %s)" % (value, algorithm, ", ".join(ALGORITHMS)))
     expected = hashlib.new(algorithm).digest_size * 2
     if len(digest) != expected:
-        raise ChecksumError("checksum %r: a %s digest has %d hex digits, not %d" % (value, algorithm, expected,
-                                                                                      len(digest)))
+        raise ChecksumError("checksum %r: a %s digest has %d hex digits, not %d"
+                            % (value, algorithm, expected, len(digest)))
     return algorithm, digest
 
 

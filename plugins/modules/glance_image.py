@@ -520,8 +520,8 @@ class GlanceImageModule(KeystoneModule):
             path, digests, size = self.source(None, lazy=not self.check_mode)
         if replacing is not None and replacing.get("status") == "active":
             # The new image keeps what the old one had unless told otherwise.
-            inherited = {k: replacing.get(k) for k in ("visibility", "protected", "min_disk", "min_ram",
-                                                        "kernel_id", "ramdisk_id")}
+            kept = ("visibility", "protected", "min_disk", "min_ram", "kernel_id", "ramdisk_id")
+            inherited = {k: replacing.get(k) for k in kept}
             desired = dict({k: v for k, v in inherited.items() if v is not None},
                            **{k: v for k, v in desired.items() if v is not None})
         body = creation_body(dict(desired, disk_format=p["disk_format"] or "raw",

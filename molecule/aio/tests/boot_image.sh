@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # boot_image.sh IMAGE WORKDIR [TIMEOUT_S] - boot a guest image under plain QEMU (TCG, no
 # KVM needed), serve it an OpenStack-style metadata service, and ssh in with the key it
 # fetched from there. Used by test_images.py; prints timings, leaves console.log in WORKDIR.

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # lab-build-guest-image.sh - build a small bootable x86_64 Debian guest image for OpenStack,
 # the tutorial's "Créez vos propres images", from the distribution's packages only.
 # Installed and run by the lab.openstack.images role; no mount, no loop device, no

@@ -96,7 +96,7 @@ class FakeGlance(FakeKeystone):
         return self._image_route(method, url, json, kwargs)
 
     def _image_route(self, method, url, body, kwargs):  # noqa: PLR0911 - one answer per route
-        path, _, query = url.partition("?")
+        path, _sep, query = url.partition("?")
         parts = path.split("/")
         if parts[:2] != ["v2", "images"]:
             self.unexpected.append((method, url))
@@ -168,8 +168,8 @@ class FakeGlance(FakeKeystone):
         for op in patch:
             key = op["path"].lstrip("/")
             present = key in updated and (updated[key] is not None or key not in BASE_ATTRS)
-            if op["op"] == "add" and present and key not in ("name", "visibility", "protected", "min_disk",
-                                                            "min_ram", "owner"):
+            core = ("name", "visibility", "protected", "min_disk", "min_ram", "owner")
+            if op["op"] == "add" and present and key not in core:
                 return glance_error(409, "Property %s already present." % key)
             if op["op"] == "replace" and not present:
                 return glance_error(409, "Property %s does not exist." % key)
