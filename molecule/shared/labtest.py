@@ -29,6 +29,18 @@ def leaked_secrets(secrets, log_text):
     return sorted(name for name, value in secrets.items() if value in log_text)
 
 
+def listeners(host, port):
+    """The addresses a TCP port listens on in the container."""
+    out = host.check_output("ss -Hltn 'sport = :%s'" % port)
+    return sorted({line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()})
+
+
+def openstack(host, cloud, *args):
+    """The openstack client in the container, as a clouds.yaml cloud, its JSON output parsed."""
+    out = host.check_output("openstack --os-cloud %s " + " ".join(["%s"] * len(args)) + " -f json", cloud, *args)
+    return json.loads(out)
+
+
 @pytest.fixture(scope="module")
 def secrets():
     return read_secrets()

@@ -7,17 +7,7 @@ the scenario's converge adds the project "other" and a private image of the demo
 import json
 
 import pytest
-from labtest import LOG_FILE, leaked_secrets
-
-
-def openstack(host, cloud, *args):
-    out = host.check_output("openstack --os-cloud %s " + " ".join(["%s"] * len(args)) + " -f json", cloud, *args)
-    return json.loads(out)
-
-
-def listeners(host, port):
-    out = host.check_output("ss -Hltn 'sport = :%s'" % port)
-    return sorted({line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()})
+from labtest import LOG_FILE, leaked_secrets, listeners, openstack
 
 
 def other_cloud(mgmt, secrets):

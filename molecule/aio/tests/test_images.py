@@ -5,20 +5,15 @@ machine, from the bytes Glance gives back; booting through Nova is the Nova sect
 """
 
 import hashlib
-import json
 import subprocess
 from pathlib import Path
 
 import pytest
+from labtest import openstack
 
 IMAGE = "debian-12-lab"
 BOOT_SCRIPT = Path(__file__).with_name("boot_image.sh")
 BOOT_TIMEOUT = 120  # the issue's bound, under TCG on these 2 cores
-
-
-def openstack(host, cloud, *args):
-    out = host.check_output("openstack --os-cloud %s " + " ".join(["%s"] * len(args)) + " -f json", cloud, *args)
-    return json.loads(out)
 
 
 @pytest.fixture(scope="module")

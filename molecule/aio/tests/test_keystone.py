@@ -5,10 +5,9 @@ runs in the container with the clouds.yaml the role wrote. The secrets come from
 scenario's secrets file on the control node, the -v log from ANSIBLE_LOG_PATH.
 """
 
-import json
 
 import pytest
-from labtest import LOG_FILE, SECRETS_FILE, leaked_secrets
+from labtest import LOG_FILE, SECRETS_FILE, leaked_secrets, listeners, openstack
 
 
 SERVICE_USERS = ["glance", "nova", "placement", "neutron", "cinder"]
@@ -27,16 +26,6 @@ PROJECT_GRANTS = {
 } | {("admin", user, "service") for user in SERVICE_USERS}
 # keystone-manage bootstrap also gives admin the admin role on the system.
 SYSTEM_GRANTS = {("admin", "admin", "all")}
-
-
-def openstack(host, cloud, *args):
-    out = host.check_output("openstack --os-cloud %s " + " ".join(["%s"] * len(args)) + " -f json", cloud, *args)
-    return json.loads(out)
-
-
-def listeners(host, port):
-    out = host.check_output("ss -Hltn 'sport = :%s'" % port)
-    return sorted({line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()})
 
 
 # --- Tokens: what the tutorial checks with `keystone user-list` ------------------------

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from labtest import LOG_FILE, SECRETS_FILE, leaked_secrets
+from labtest import LOG_FILE, SECRETS_FILE, leaked_secrets, listeners
 
 AMQP_LOGIN = (Path(__file__).parent / "amqp_login.py").read_text()
 
@@ -21,11 +21,6 @@ SERVICE_DATABASES = {
     "neutron": {"neutron"},
     "cinder": {"cinder"},
 }
-
-
-def listeners(host, port):
-    out = host.check_output("ss -Hltn 'sport = :%s'" % port)
-    return sorted({line.split()[3].rsplit(":", 1)[0] for line in out.splitlines()})
 
 
 def link(host, name):
