@@ -512,7 +512,7 @@ class GlanceImageModule(KeystoneModule):
 
     def create(self, desired, replacing=None, source=None):
         p = self.params
-        if replacing is not None and replacing.get("protected") and replacing.get("status") == "active":
+        if replacing is not None and replacing.get("protected"):
             raise OpenStackError("image %s (%s) is protected and cannot be replaced; set protected: false first"
                                  % (replacing["name"], replacing["id"]))
         path, digests, size = source or self.source(None, lazy=not self.check_mode)
@@ -533,7 +533,7 @@ class GlanceImageModule(KeystoneModule):
         else:
             after = self.upload(body, path, digests, size)
         if replacing is not None:
-            self.delete(dict(replacing, protected=False) if replacing.get("status") in UNFINISHED else replacing)
+            self.delete(replacing)
         result = self.result(replacing, after)
         if replacing is not None:
             result["replaced"] = replacing["id"]

@@ -293,6 +293,16 @@ def test_a_leftover_queued_image_is_uploaded_again(glance, run, image_file):
     assert [i["status"] for i in glance.named_images("debian-12-lab")] == ["active"]
 
 
+def test_a_protected_leftover_is_refused_before_any_write(glance, run, image_file):
+    glance.image("debian-12-lab", protected=True)
+
+    result = run(base(filename=image_file))
+
+    assert result["failed"] is True
+    assert "is protected and cannot be replaced" in result["msg"]
+    assert glance.image_writes == []
+
+
 def test_a_leftover_queued_image_without_a_source_fails(glance, run):
     glance.image("debian-12-lab")
 
