@@ -58,11 +58,11 @@ def host_in(net, value, parameter, where):
 def fixed_plan(cidr, dhcp_start, gateway=None, dhcp_end=None):
     """The subnet of the tutorial's fixed range: cidr, gateway (first host unless given) and
     one allocation pool from dhcp_start to dhcp_end (the last host unless given)."""
-    net = network(cidr, "fixed_range")
+    net = network(cidr, "fixed_range_v4")
     hosts_last = net.broadcast_address - 1
-    gw = host_in(net, gateway, "gateway", "fixed_range") if gateway else net.network_address + 1
-    start = host_in(net, dhcp_start, "dhcp_start", "fixed_range")
-    end = host_in(net, dhcp_end, "dhcp_end", "fixed_range") if dhcp_end else hosts_last
+    gw = host_in(net, gateway, "gateway", "fixed_range_v4") if gateway else net.network_address + 1
+    start = host_in(net, dhcp_start, "dhcp_start", "fixed_range_v4")
+    end = host_in(net, dhcp_end, "dhcp_end", "fixed_range_v4") if dhcp_end else hosts_last
     if end < start:
         raise PlanError("dhcp_end %s comes before dhcp_start %s" % (end, start))
     if start <= gw <= end:
@@ -74,7 +74,7 @@ def fixed_plan(cidr, dhcp_start, gateway=None, dhcp_end=None):
 def floating_plan(ip_range, external_cidr, gateway):
     """The external subnet holding the tutorial's floating range: the range (a CIDR, as
     nova-manage took it) must lie inside the external network and leave out its gateway."""
-    ext = network(external_cidr, "external_network")
+    ext = network(external_cidr, "external_cidr")
     try:
         if "/" not in str(ip_range or ""):
             raise ValueError("no prefix")
@@ -84,12 +84,15 @@ def floating_plan(ip_range, external_cidr, gateway):
     if str(rng) != str(ip_range).strip():
         raise PlanError("ip_range %r has host bits set; the range is %s" % (ip_range, rng))
     if not rng.subnet_of(ext):
-        raise PlanError("ip_range %s is not inside the external network %s" % (rng, ext))
-    gw = host_in(ext, gateway, "gateway", "external_network")
+        raise PlanError("ip_range %s is not inside external_cidr %s" % (rng, ext))
+    gw = host_in(ext, gateway, "gateway", "external_cidr")
     first = max(rng.network_address, ext.network_address + 1)
     last = min(rng.broadcast_address, ext.broadcast_address - 1)
     if gw in rng:
         raise PlanError("ip_range %s holds the gateway %s; pick a range without it" % (rng, gw))
+    if last < first:
+        raise PlanError("ip_range %s holds only the network or broadcast address of external_cidr %s; "
+                        "pick a range with host addresses" % (rng, ext))
     return {"cidr": str(ext), "gateway_ip": str(gw),
             "allocation_pools": [{"start": str(first), "end": str(last)}]}
 
@@ -103,3 +106,26 @@ def overlaps(nets):
             if net_a.overlaps(net_b):
                 found.append("%s %s and %s %s overlap" % (name_a, net_a, name_b, net_b))
     return found
+
+
+def conflicts(label, cidr, existing):
+    """The overlaps() sentences of one new network against existing (label, cidr) pairs
+    (the existing ones are not compared with each other: tenant networks may overlap)."""
+    found = []
+    for other in existing:
+        found.extend(overlaps([(label, cidr), other]))
+    return found
+
+
+def nameservers(values, parameter="dns_nameservers"):
+    """The DNS servers as normalised address strings (IPv4 or IPv6), in their order."""
+    result = []
+    for value in values or []:
+        try:
+            addr = ipaddress.ip_address(str(value).strip())
+        except ValueError as exc:
+            raise PlanError("%s: %r is not an IP address" % (parameter, value)) from exc
+        if str(addr) in result:
+            raise PlanError("%s: %s is listed twice" % (parameter, addr))
+        result.append(str(addr))
+    return result

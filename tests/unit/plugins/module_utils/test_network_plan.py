@@ -28,7 +28,7 @@ def test_fixed_range_with_gateway_and_end():
     ("172.16.0.1/24", "172.16.0.10", {}, "has host bits set; the network is 172.16.0.0/24"),
     ("172.16.0.0/33", "172.16.0.10", {}, "not an IPv4 network"),
     ("172.16.0.0/30", "172.16.0.2", {}, "too small"),
-    ("172.16.0.0/24", "172.16.1.10", {}, "dhcp_start 172.16.1.10 is outside fixed_range 172.16.0.0/24"),
+    ("172.16.0.0/24", "172.16.1.10", {}, "dhcp_start 172.16.1.10 is outside fixed_range_v4 172.16.0.0/24"),
     ("172.16.0.0/24", "172.16.0.0", {}, "is the network address"),
     ("172.16.0.0/24", "172.16.0.255", {}, "is the broadcast address"),
     ("172.16.0.0/24", "nonsense", {}, "dhcp_start 'nonsense' is not an IPv4 address"),
@@ -51,9 +51,9 @@ def test_the_tutorial_s_floating_range():
     ("192.168.100.224", "192.168.100.0/24", "192.168.100.1", "not a range in CIDR form"),
     ("abc/27", "192.168.100.0/24", "192.168.100.1", "not a range in CIDR form"),
     ("192.168.100.225/27", "192.168.100.0/24", "192.168.100.1", "has host bits set"),
-    ("192.168.200.224/27", "192.168.100.0/24", "192.168.100.1", "not inside the external network"),
+    ("192.168.200.224/27", "192.168.100.0/24", "192.168.100.1", "not inside external_cidr"),
     ("192.168.100.0/27", "192.168.100.0/24", "192.168.100.1", "holds the gateway"),
-    ("192.168.100.224/27", "192.168.100.0/24", "192.168.101.1", "outside external_network"),
+    ("192.168.100.224/27", "192.168.100.0/24", "192.168.101.1", "outside external_cidr"),
 ])
 def test_floating_range_refused(ip_range, ext, gw, message):
     with pytest.raises(PlanError, match=message):
