@@ -25,8 +25,8 @@ description:
     The checks are the CIDRs, that O(dhcp_start) is a host of the range, and that O(ip_range) is inside
     O(external_cidr) and leaves out its gateway. The new range must not overlap any other subnet the
     credentials can see. The bridge must exist on the managed host (see O(check_bridge)), a Neutron
-    linuxbridge agent must map O(physical_network) to O(bridge), no other flat network may use
-    O(physical_network), and every one of O(fixed_networks) must exist.
+    linuxbridge agent must bring O(physical_network) to O(bridge) (see O(bridge)), no other flat network
+    may use O(physical_network), and every one of O(fixed_networks) must exist.
   - Idempotent. The network is found by name, and the same plan changes nothing. The allocation pool,
     gateway, DNS servers, DHCP, sharing, the router's gateway and its missing interfaces are updated in
     place.
@@ -76,20 +76,34 @@ options:
     description:
       - The Linux bridge carrying the network, such as C(br1) (fixed) or C(br0) (floating). Required with
         O(state=present).
-      - O(physical_network) must be mapped to it by a Neutron linuxbridge agent
-        (C([linux_bridge] bridge_mappings = private:br1)).
+      - O(physical_network) must reach it through a Neutron linuxbridge agent, in one of two ways.
+      - An interface mapping to the free end of a veth pair whose other end is a port of the bridge,
+        such as C([linux_bridge] physical_interface_mappings = private:br1-ext) with C(br1-port) in C(br1).
+        The agent plugs C(br1-ext) into the bridge it makes for the network (C(brq) and the network's ID),
+        so every port of the network reaches C(br1) through the pair. An interface that is itself a port
+        of the bridge is accepted too.
+      - A bridge mapping to the bridge itself (C([linux_bridge] bridge_mappings = private:br1)). With Zed's
+        nova it is not enough for instances. ML2's linuxbridge driver does not give nova the bridge's name,
+        so nova plugs each instance into a C(brq) bridge that nothing links to C(br1).
+      - An agent's bridge mapping of O(physical_network) wins over its interface mapping, as in the agent.
     type: str
   physical_network:
     description:
       - The Neutron physical network of the flat network, such as C(private) or C(external). Required with
         O(state=present).
       - It must be listed in ML2's C([ml2_type_flat] flat_networks). A flat physical network carries one network.
+      - A linuxbridge agent must map it to an interface reaching O(bridge), or to O(bridge) itself (see O(bridge)).
     type: str
   check_bridge:
     description:
       - Check that O(bridge) is a bridge on the managed host (C(/sys/class/net/BRIDGE/bridge) exists).
+      - Also check the interface that the linuxbridge agent of the managed host (the agent whose C(host) is
+        the managed host's name) maps O(physical_network) to. It must exist and reach O(bridge), being a
+        port of O(bridge) or one end of a veth pair whose other end is. It is read from C(/sys/class/net)
+        (C(master), C(ifindex), C(iflink)). Interface mappings of agents on other hosts are taken as they
+        are, since their interfaces cannot be seen from here.
       - Set it to false when the module does not run on the host holding the bridge (a task delegated
-        to a host that only reaches the API).
+        to a host that only reaches the API). Then no interface is checked.
     type: bool
     default: true
   shared:
@@ -222,6 +236,23 @@ INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distri
 SERVICE_OWNERS = ("network:dhcp",)
 
 
+def sysfs_int(interface, name):
+    """The integer in SYSFS_NET/interface/name (ifindex, iflink), None when unreadable."""
+    try:
+        with open(os.path.join(SYSFS_NET, interface, name)) as handle:
+            return int(handle.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def sysfs_master(interface):
+    """The name of the bridge (or bond) interface is a port of, None when it has no master."""
+    try:
+        return os.path.basename(os.readlink(os.path.join(SYSFS_NET, interface, "master")))
+    except OSError:
+        return None
+
+
 class NovaNetworkModule(NeutronModule):
     argument_spec = dict(
         name=dict(type="str", required=True),
@@ -325,24 +356,79 @@ class NovaNetworkModule(NeutronModule):
                              "when the module does not run on the host holding the bridge" % (p["bridge"], host, path))
 
     def check_agents(self):
+        """A linuxbridge agent's mapping must bring physical_network to the bridge (see the bridge option)."""
         p = self.params
         physnet, bridge = p["physical_network"], p["bridge"]
-        agents = self.list("agents", agent_type=LINUXBRIDGE_AGENT)
+        agents = sorted(self.list("agents", agent_type=LINUXBRIDGE_AGENT), key=lambda a: a.get("host") or "")
+        reached = False
         for agent in agents:
-            if ((agent.get("configurations") or {}).get("bridge_mappings") or {}).get(physnet) == bridge:
-                return
-        fix = "set [linux_bridge] bridge_mappings = %s:%s in linuxbridge_agent.ini and restart the agent" % (
-            physnet, bridge)
+            config = agent.get("configurations") or {}
+            bridges = config.get("bridge_mappings") or {}
+            interfaces = config.get("interface_mappings") or {}
+            if physnet in bridges:
+                # The agent prefers a bridge mapping over an interface mapping of the same physical network.
+                reached = reached or bridges[physnet] == bridge
+            elif physnet in interfaces:
+                self.check_interface(agent.get("host"), interfaces[physnet])
+                reached = True
+        if reached:
+            return
+        fix = ("set [linux_bridge] physical_interface_mappings = %s:%s-ext in linuxbridge_agent.ini, %s-ext being the "
+               "free end of a veth pair whose other end is a port of %s, and restart the agent (bridge_mappings = "
+               "%s:%s alone leaves instances on a brq bridge with Zed's nova)" % (
+                   physnet, bridge, bridge, bridge, physnet, bridge))
         if not agents:
             raise OpenStackError("physical_network %s: no Neutron linuxbridge agent is registered; start "
                                  "neutron-linuxbridge-agent (%s)" % (physnet, fix))
         seen = []
-        for agent in sorted(agents, key=lambda a: a.get("host") or ""):
-            mappings = (agent.get("configurations") or {}).get("bridge_mappings") or {}
-            seen.append("%s maps %s" % (agent.get("host"), ", ".join(
-                "%s:%s" % item for item in sorted(mappings.items())) or "no bridge"))
-        raise OpenStackError("physical_network %s is mapped to bridge %s by no linuxbridge agent (%s); %s" % (
+        for agent in agents:
+            config = agent.get("configurations") or {}
+            seen.append("%s maps bridges %s and interfaces %s" % (agent.get("host"), *(
+                ", ".join("%s:%s" % item for item in sorted((config.get(kind) or {}).items())) or "none"
+                for kind in ("bridge_mappings", "interface_mappings"))))
+        raise OpenStackError("physical_network %s reaches bridge %s through no linuxbridge agent (%s); %s" % (
             physnet, bridge, "; ".join(seen), fix))
+
+    def check_interface(self, host, interface):
+        """Fail unless interface, mapped by the agent of host, reaches the bridge (on this host only)."""
+        p = self.params
+        if not p["check_bridge"] or host != os.uname()[1]:
+            return  # another host's interfaces cannot be seen from here
+        bridge = p["bridge"]
+        found = self.interface_link(interface, bridge)
+        if found is None:
+            return
+        raise OpenStackError(
+            "physical_network %s is mapped to interface %s by the linuxbridge agent of %s, but %s does not reach "
+            "bridge %s: %s; map physical_network to an interface that reaches %s: the free end of a veth pair whose "
+            "other end is a port of %s, e.g. physical_interface_mappings = %s:%s-ext" % (
+                p["physical_network"], interface, host, interface, bridge, found, bridge, bridge,
+                p["physical_network"], bridge))
+
+    @staticmethod
+    def interface_link(interface, bridge):
+        """None when interface is a port of bridge or a veth whose peer is; else what interface is connected to."""
+        if not BRIDGE_NAME.match(interface) or interface in (".", ".."):
+            return "%r is not a Linux interface name" % interface
+        if not os.path.exists(os.path.join(SYSFS_NET, interface)):
+            return "it does not exist on this host (no %s)" % os.path.join(SYSFS_NET, interface)
+        master = sysfs_master(interface)
+        if master == bridge:
+            return None
+        where = "it is a port of bridge %s" % master if master else "it is a port of no bridge"
+        ifindex, iflink = sysfs_int(interface, "ifindex"), sysfs_int(interface, "iflink")
+        peer = None
+        if ifindex is not None and iflink is not None and iflink != ifindex:
+            peer = next((name for name in sorted(os.listdir(SYSFS_NET))
+                         if name != interface and sysfs_int(name, "ifindex") == iflink
+                         and sysfs_int(name, "iflink") == ifindex), None)
+        if peer is None:
+            return "%s and not one end of a veth pair" % where
+        peer_master = sysfs_master(peer)
+        if peer_master == bridge:
+            return None
+        return "%s, and its veth peer %s is a port of %s" % (
+            where, peer, "bridge %s" % peer_master if peer_master else "no bridge")
 
     def own_subnet(self, network):
         """The network's subnet called subnet_name; a network holding only other subnets is refused."""

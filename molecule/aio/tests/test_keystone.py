@@ -16,14 +16,14 @@ USERS = {"admin", "demo", *SERVICE_USERS, "other"}
 PROJECTS = {"admin", "service", "demo", "other"}
 # admin, member and the tutorial's legacy roles; reader comes with keystone-manage
 # bootstrap (admin implies member implies reader).
-ROLES = {"admin", "member", "reader", "KeystoneAdmin", "KeystoneServiceAdmin"}
+ROLES = {"admin", "member", "reader", "service", "KeystoneAdmin", "KeystoneServiceAdmin"}
 PROJECT_GRANTS = {
     ("admin", "admin", "admin"),
     ("KeystoneAdmin", "admin", "admin"),
     ("KeystoneServiceAdmin", "admin", "admin"),
     ("member", "demo", "demo"),
     ("member", "other", "other"),
-} | {("admin", user, "service") for user in SERVICE_USERS}
+} | {(role, user, "service") for user in SERVICE_USERS for role in ("admin", "service")}
 # keystone-manage bootstrap also gives admin the admin role on the system.
 SYSTEM_GRANTS = {("admin", "admin", "all")}
 

@@ -52,10 +52,13 @@ def test_private_bridge_up_without_address(host):
 
 
 @pytest.mark.parametrize("bridge", ["br0", "br1"])
-def test_isolated_bridges_have_a_veth_port(host, bridge):
+def test_bridges_have_a_veth_pair_with_a_free_end(host, bridge):
     port = link(host, bridge + "-port")
     assert port.get("master") == bridge
     assert port["operstate"] == "UP"
+    free = link(host, bridge + "-ext")
+    assert free.get("master") is None
+    assert free["link"] == bridge + "-port"
 
 
 def test_bridges_persist_across_reboot(host):

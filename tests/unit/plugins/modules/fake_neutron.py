@@ -116,10 +116,11 @@ class FakeNeutron(FakeKeystone):
         address = ip or self._free_address(subnet)
         return self._add_port(network["id"], device_owner, device_id, [(subnet["id"], address)])
 
-    def agent(self, host, bridge_mappings, agent_type="Linux bridge agent", alive=True):
+    def agent(self, host, bridge_mappings, agent_type="Linux bridge agent", alive=True, interface_mappings=None):
         item = {"id": self._id("agt"), "host": host, "agent_type": agent_type, "binary": "neutron-linuxbridge-agent",
                 "alive": alive, "admin_state_up": True,
-                "configurations": {"bridge_mappings": dict(bridge_mappings), "interface_mappings": {}}}
+                "configurations": {"bridge_mappings": dict(bridge_mappings),
+                                   "interface_mappings": dict(interface_mappings or {})}}
         self.store["agents"].append(item)
         return item
 

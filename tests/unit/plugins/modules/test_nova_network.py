@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.lab.openstack.plugins.modules import nova_network
@@ -15,6 +17,11 @@ FIXED = dict(name="private", fixed_range_v4="172.16.0.0/24", dhcp_start="172.16.
              physical_network="private")
 FLOATING = dict(name="public", ip_range="192.168.1.224/27", external_cidr="192.168.1.0/24", gateway="192.168.1.1",
                 bridge="br0", physical_network="external", router="router1", fixed_networks=["private"])
+LOCAL = os.uname()[1]  # the host the module runs on, as the agents name it
+REMOTE = "compute-" + LOCAL  # another host
+FIX = ("set [linux_bridge] physical_interface_mappings = private:br1-ext in linuxbridge_agent.ini, br1-ext being the "
+       "free end of a veth pair whose other end is a port of br1, and restart the agent (bridge_mappings = private:br1 "
+       "alone leaves instances on a brq bridge with Zed's nova)")
 
 
 @pytest.fixture
@@ -289,28 +296,31 @@ def test_check_bridge_false_skips_the_host_but_not_the_agents(neutron, run):
     assert neutron.the("networks", "private")["provider:physical_network"] == "private"
 
 
-def test_physical_network_must_be_mapped_to_the_bridge(neutron, run):
+def test_physical_network_must_reach_the_bridge(neutron, run):
     neutron.store["agents"] = []
-    neutron.agent("compute1", {"private": "br2", "external": "br0"})
+    neutron.agent("compute1", {"private": "br2", "external": "br0"}, interface_mappings={"external": "eth0"})
+    neutron.agent("ctrl", {}, interface_mappings={"external": "br0-ext"})
     neutron.agent("ovs1", {"private": "br1"}, agent_type="Open vSwitch agent")  # not a linuxbridge agent
 
     result = run(dict(FIXED))
 
     assert result["failed"] is True
-    assert result["msg"] == ("physical_network private is mapped to bridge br1 by no linuxbridge agent (compute1 maps "
-                             "external:br0, private:br2); set [linux_bridge] bridge_mappings = private:br1 in "
-                             "linuxbridge_agent.ini and restart the agent")
+    assert result["msg"] == ("physical_network private reaches bridge br1 through no linuxbridge agent (compute1 maps "
+                             "bridges external:br0, private:br2 and interfaces external:eth0; ctrl maps bridges none "
+                             "and interfaces external:br0-ext); " + FIX)
     assert [c.path for c in neutron.net_calls] == ["v2.0/agents?agent_type=Linux+bridge+agent"]
+    assert neutron.store["networks"] == []
 
 
-def test_agent_without_bridge_mappings_is_listed(neutron, run):
+def test_agent_without_mappings_is_listed(neutron, run):
     neutron.store["agents"] = []
     neutron.agent("ctrl", {})
 
     result = run(dict(FIXED))
 
     assert result["failed"] is True
-    assert "by no linuxbridge agent (ctrl maps no bridge)" in result["msg"]
+    assert "through no linuxbridge agent (ctrl maps bridges none and interfaces none); " in result["msg"]
+    assert result["msg"].endswith(FIX)
     assert neutron.net_writes == []
 
 
@@ -320,8 +330,184 @@ def test_no_linuxbridge_agent_at_all(neutron, run):
     result = run(dict(FIXED))
 
     assert result["failed"] is True
-    assert result["msg"].startswith("physical_network private: no Neutron linuxbridge agent is registered")
-    assert neutron.net_calls == [c for c in neutron.net_calls if c.path.startswith("v2.0/agents")]
+    assert result["msg"] == ("physical_network private: no Neutron linuxbridge agent is registered; start "
+                             "neutron-linuxbridge-agent (%s)" % FIX)
+    assert [c.path for c in neutron.net_calls] == ["v2.0/agents?agent_type=Linux+bridge+agent"]
+    assert neutron.store["networks"] == []
+
+
+# --- interface mappings (physical_interface_mappings) -------------------------------------------------------
+
+def device(sysfs, name, ifindex, iflink=None, master=None):
+    """A fake /sys/class/net/<name>: ifindex, iflink (its own index unless given), master -> ../<master>."""
+    path = sysfs / name
+    path.mkdir(exist_ok=True)
+    (path / "ifindex").write_text("%d\n" % ifindex)
+    (path / "iflink").write_text("%d\n" % (ifindex if iflink is None else iflink))
+    if master:
+        (path / "master").symlink_to("../" + master)
+    return path
+
+
+def veth(sysfs, free_master=None, port_master="br1"):
+    """The network role's pair: br1-port (a port of port_master) and br1-ext, the free end."""
+    device(sysfs, "br1-port", 11, iflink=12, master=port_master)
+    device(sysfs, "br1-ext", 12, iflink=11, master=free_master)
+
+
+@pytest.fixture
+def interface_agent(neutron):
+    """The agent of the managed host maps private to br1-ext (and external to the bridge br0)."""
+    neutron.store["agents"] = []
+    return neutron.agent(LOCAL, {"external": "br0"}, interface_mappings={"private": "br1-ext"})
+
+
+def refused(neutron, result):
+    assert result["failed"] is True
+    assert neutron.net_writes == []
+    assert neutron.store["networks"] == [] and neutron.store["subnets"] == []
+    return result["msg"]
+
+
+def test_a_bridge_mapping_to_the_bridge_is_enough(neutron, run, sysfs):
+    neutron.store["agents"] = []
+    neutron.agent(LOCAL, {"private": "br1"}, interface_mappings={"external": "missing0"})
+
+    ok(run(dict(FIXED)))
+
+    assert neutron.the("networks", "private")["provider:physical_network"] == "private"
+
+
+def test_an_interface_mapping_on_another_host_is_taken_as_it_is(neutron, run, sysfs):
+    assert REMOTE != LOCAL
+    neutron.store["agents"] = []
+    neutron.agent(REMOTE, {}, interface_mappings={"private": "br1-ext"})  # no br1-ext here
+
+    result = ok(run(dict(FIXED)))
+
+    assert result["changed"] is True
+    assert neutron.the("networks", "private")["provider:physical_network"] == "private"
+
+
+@pytest.mark.parametrize("free_master", [None, "brq5f0c1234-ab"], ids=["before-the-agent", "in-the-agent-s-bridge"])
+def test_a_local_veth_whose_peer_is_in_the_bridge(neutron, run, sysfs, interface_agent, free_master):
+    veth(sysfs, free_master=free_master)
+
+    result = ok(run(dict(FIXED)))
+
+    assert result["changed"] is True
+    assert neutron.the("networks", "private")["provider:physical_network"] == "private"
+    assert neutron.the("subnets", "private-subnet")["cidr"] == "172.16.0.0/24"
+
+
+def test_a_local_interface_that_is_a_port_of_the_bridge(neutron, run, sysfs, interface_agent):
+    device(sysfs, "br1-ext", 5, master="br1")
+
+    ok(run(dict(FIXED)))
+
+    assert neutron.the("networks", "private")
+
+
+def test_floating_form_through_a_veth(neutron, run, sysfs):
+    neutron.store["agents"] = []
+    neutron.agent(LOCAL, {}, interface_mappings={"external": "br0-ext", "private": "br1-ext"})
+    veth(sysfs, free_master="brqaaaa")
+    device(sysfs, "br0-port", 21, iflink=22, master="br0")
+    device(sysfs, "br0-ext", 22, iflink=21, master="brqbbbb")
+
+    ok(run(dict(FIXED)))
+    ok(run(dict(FLOATING)))
+
+    assert neutron.the("networks", "public")["provider:physical_network"] == "external"
+    assert neutron.the("routers", "router1")
+
+
+def test_a_missing_local_interface_fails(neutron, run, sysfs, interface_agent):
+    msg = refused(neutron, run(dict(FIXED)))
+
+    assert msg == ("physical_network private is mapped to interface br1-ext by the linuxbridge agent of %s, but "
+                   "br1-ext does not reach bridge br1: it does not exist on this host (no %s/br1-ext); map "
+                   "physical_network to an interface that reaches br1: the free end of a veth pair whose other end is "
+                   "a port of br1, e.g. physical_interface_mappings = private:br1-ext" % (LOCAL, sysfs))
+
+
+@pytest.mark.parametrize("masters, connected", [
+    (("brqaaaa", None), "it is a port of bridge brqaaaa, and its veth peer br1-port is a port of no bridge"),
+    (("brqaaaa", "br0"), "it is a port of bridge brqaaaa, and its veth peer br1-port is a port of bridge br0"),
+    ((None, "br2"), "it is a port of no bridge, and its veth peer br1-port is a port of bridge br2"),
+])
+@pytest.mark.usefixtures("interface_agent")
+def test_a_local_veth_whose_peer_is_not_in_the_bridge(neutron, run, sysfs, masters, connected):
+    free_master, port_master = masters
+    veth(sysfs, free_master=free_master, port_master=port_master)
+
+    msg = refused(neutron, run(dict(FIXED)))
+
+    assert msg.startswith("physical_network private is mapped to interface br1-ext by the linuxbridge agent of %s, "
+                          "but br1-ext does not reach bridge br1: %s; map physical_network to an interface that "
+                          "reaches br1: " % (LOCAL, connected))
+
+
+@pytest.mark.parametrize("master, connected", [
+    (None, "it is a port of no bridge and not one end of a veth pair"),
+    ("br0", "it is a port of bridge br0 and not one end of a veth pair"),
+])
+@pytest.mark.usefixtures("interface_agent")
+def test_a_local_interface_that_is_no_veth_and_not_in_the_bridge(neutron, run, sysfs, master, connected):
+    device(sysfs, "br1-ext", 5, master=master)
+
+    msg = refused(neutron, run(dict(FIXED)))
+
+    assert "but br1-ext does not reach bridge br1: %s; " % connected in msg
+
+
+def test_a_link_to_a_device_that_is_not_its_peer(neutron, run, sysfs, interface_agent):
+    # br1-ext's iflink names br1-port's index, but br1-port does not link back: not a veth pair here
+    # (a peer in another network namespace, or a VLAN on br1-port).
+    device(sysfs, "br1-port", 11, master="br1")
+    device(sysfs, "br1-ext", 12, iflink=11)
+
+    msg = refused(neutron, run(dict(FIXED)))
+
+    assert "br1-ext does not reach bridge br1: it is a port of no bridge and not one end of a veth pair" in msg
+
+
+def test_an_interface_name_that_is_no_interface(neutron, run, sysfs):
+    neutron.store["agents"] = []
+    neutron.agent(LOCAL, {}, interface_mappings={"private": ".."})
+
+    msg = refused(neutron, run(dict(FIXED)))
+
+    assert "but .. does not reach bridge br1: '..' is not a Linux interface name; " in msg
+
+
+def test_check_bridge_false_skips_the_local_interface(neutron, run, sysfs, interface_agent):
+    # nothing called br1-ext here
+    result = ok(run(dict(FIXED, check_bridge=False)))
+
+    assert result["changed"] is True
+    assert neutron.the("networks", "private")
+
+
+def test_a_broken_local_interface_fails_even_if_another_agent_reaches_the_bridge(neutron, run, sysfs,
+                                                                                interface_agent):
+    neutron.agent(REMOTE, {"private": "br1"})
+    veth(sysfs, free_master="brqaaaa", port_master=None)
+
+    msg = refused(neutron, run(dict(FIXED)))
+
+    assert "br1-ext does not reach bridge br1: " in msg
+
+
+def test_the_agent_s_bridge_mapping_wins_over_its_interface_mapping(neutron, run, sysfs):
+    neutron.store["agents"] = []
+    neutron.agent(LOCAL, {"private": "br2"}, interface_mappings={"private": "br1-ext"})
+    veth(sysfs)
+
+    msg = refused(neutron, run(dict(FIXED)))
+
+    assert msg.startswith("physical_network private reaches bridge br1 through no linuxbridge agent (%s maps bridges "
+                          "private:br2 and interfaces private:br1-ext); " % LOCAL)
 
 
 def test_overlap_with_another_subnet_fails(neutron, run):
