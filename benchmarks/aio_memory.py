@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Memory of a deployed all-in-one container: its cgroup's total, and the PSS/RSS of each
 systemd unit in it (the sum of /proc/PID/smaps_rollup over the unit's processes).
 

@@ -10,7 +10,6 @@ import pytest
 from labtest import listeners, openstack
 
 
-
 # --- Services ------------------------------------------------------------------------------
 def test_compute_services_are_up(host):
     services = openstack(host, "lab-admin", "compute", "service", "list")

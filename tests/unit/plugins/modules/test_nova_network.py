@@ -489,8 +489,8 @@ def test_check_bridge_false_skips_the_local_interface(neutron, run, sysfs, inter
     assert neutron.the("networks", "private")
 
 
-def test_a_broken_local_interface_fails_even_if_another_agent_reaches_the_bridge(neutron, run, sysfs,
-                                                                                interface_agent):
+def test_a_broken_local_interface_fails_even_if_another_agent_reaches_the_bridge(
+        neutron, run, sysfs, interface_agent):
     neutron.agent(REMOTE, {"private": "br1"})
     veth(sysfs, free_master="brqaaaa", port_master=None)
 
