@@ -57,5 +57,7 @@ Deployed into the container $LAB_CONTAINER (a shell in it: podman exec -it $LAB_
              in the container: openstack --os-cloud lab-admin (or lab-demo) ...; . /root/openrc-admin
   Glance     http://$mgmt:9292 — images: $(in_lab openstack --os-cloud lab-admin image list -f value -c Name -c Status | xargs)
   Secrets    $LAB_ROOT/secrets/lab-container.secrets.yml, mode $(stat -c %a "$LAB_ROOT/secrets/lab-container.secrets.yml") (never printed)
-Next sections (Nova, Horizon) arrive with their milestones: see README.
+  Nova       http://$mgmt:8774/v2.1 — compute services up: $(in_lab openstack --os-cloud lab-admin compute service list -f value -c Binary -c State | grep -c ' up$'); networks: $(in_lab openstack --os-cloud lab-admin network list -f value -c Name | xargs)
+  First VM   .venv/bin/ansible-playbook playbooks/first_vm.yml -i inventories/lab -i inventories/lab-container.yml
+Next section (Horizon) arrives with its milestone: see README.
 SUMMARY
