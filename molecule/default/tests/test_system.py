@@ -70,10 +70,37 @@ def test_bridges_persist_across_reboot(host):
     assert states["br0"] == "configured" and states["br1"] == "configured"
 
 
-def test_public_network_is_masqueraded(host):
-    ruleset = host.check_output("nft list ruleset")
-    assert "masquerade" in ruleset
-    assert "192.168.100.0/24" in ruleset
+def test_public_network_is_masqueraded_behind_the_default_route(host):
+    """A machine on br0's network reaches the default gateway as the host: a network
+    namespace on a veth in br0 pings it, and conntrack shows the reply going to the
+    host's own address."""
+    gateway = json.loads(host.check_output("ip -j -4 route show default"))[0]["gateway"]
+    own = host.check_output("ip -4 -o route get %s", gateway).split(" src ")[1].split()[0]
+    host.run("ip netns del natprobe; ip link del natprobe-br")
+    try:
+        host.check_output(
+            "ip netns add natprobe && ip link add natprobe-br type veth peer name natprobe-ns netns natprobe"
+            " && ip link set natprobe-br master br0 up"
+            " && ip -n natprobe addr add 192.168.100.50/24 dev natprobe-ns && ip -n natprobe link set natprobe-ns up"
+            " && ip -n natprobe route add default via 192.168.100.1"
+        )
+        ping = host.run("ip netns exec natprobe ping -c 2 -W 3 %s", gateway)
+        flows = host.file("/proc/net/nf_conntrack").content_string
+    finally:
+        host.run("ip netns del natprobe; ip link del natprobe-br")
+    assert ping.rc == 0, ping.stdout + ping.stderr
+    assert re.search(r"src=192\.168\.100\.50 dst=%s .* src=%s dst=%s " % (
+        re.escape(gateway), re.escape(gateway), re.escape(own)), flows)
+
+
+def test_nat_is_the_roles_own_table_loaded_at_boot(host):
+    unit = host.service("lab-openstack-nat")
+    assert unit.is_enabled and unit.is_running
+    table = host.check_output("nft list table ip lab_openstack_nat")
+    assert 'ip saddr 192.168.100.0/24 ip daddr != 192.168.100.0/24 oifname != "brq*" masquerade' in table
+    assert 'iifname "brq*" ct zone set 4096' in table
+    # networkd's IPMasquerade (no exclusion for bridged packets) is not used
+    assert "IPMasquerade" not in host.file("/etc/systemd/network/50-lab-br0.network").content_string
 
 
 def test_ip_forward_on_and_persisted(host):
