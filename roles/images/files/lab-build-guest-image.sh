@@ -250,12 +250,17 @@ while :; do
   n=$((n+1))
   if get public-keys/0/openssh-key "$tmp" && grep -q '^ssh-\|^ecdsa-\|^sk-' "$tmp"; then
     touch /root/.ssh/authorized_keys
-    while IFS= read -r key; do
+    # "|| [ -n ]": the metadata's key has no final newline, which read reports as EOF
+    while IFS= read -r key || [ -n "$key" ]; do
       [ -n "$key" ] || continue
       grep -qxF "$key" /root/.ssh/authorized_keys || echo "$key" >> /root/.ssh/authorized_keys
     done < "$tmp"
     chmod 600 /root/.ssh/authorized_keys
-    log "SSH key installed for root (attempt $n): $(ssh-keygen -lf "$tmp" 2>/dev/null | head -n1)"
+    if ssh-keygen -lf /root/.ssh/authorized_keys >/dev/null 2>&1; then
+      log "SSH key installed for root (attempt $n): $(ssh-keygen -lf "$tmp" 2>/dev/null | head -n1)"
+    else
+      log "FAILED: the key fetched is not in /root/.ssh/authorized_keys"
+    fi
     break
   fi
   if [ "$(date +%s)" -ge "$end" ]; then
