@@ -46,9 +46,6 @@ class CinderModule(NovaModule):
             return {"OpenStack-API-Version": "volume %s" % self.volume_microversion}
         return super().microversion_headers(service_type)
 
-    def compute(self, method, path, **kwargs):
-        return self.request(method, path, service_type="compute", **kwargs)
-
     # --- volumes -------------------------------------------------------------------------
     def volume_named(self, name):
         """The caller's project's volume called name, or None; several fail naming their IDs."""

@@ -11,11 +11,18 @@ NovaModule is OpenStackModule with:
 - ``listing()``, which follows the ``<collection>_links`` pages Nova and Cinder return
   above their ``max_limit`` (1000 by default);
 - name lookups that fail clearly on a missing or an ambiguous name (``find_named``,
-  ``server``), and server names from their IDs (``server_name``);
-- ``wait_for()``, the polling loop of every module that waits for a status, bounded by a
-  timeout; ``sleep`` and ``clock`` are module-level so that tests make waits instant;
+  ``server``), servers by ID (``fetch_server``, None once gone) and their names
+  (``server_name``), the flavors (``flavors``, read once) and the caller's keypairs
+  (``keypair_named``);
+- ``poll()``, the one polling loop of the modules that wait, bounded by a timeout, and
+  ``wait_for()`` on it, which fails with the item's fields; ``sleep`` and ``clock`` are
+  module-level so that tests make waits instant;
 - ``DetailedError``: a failure that carries fields for the task's result (a volume's
-  ``status``, say) besides its message.
+  ``status``, say) besides its message;
+- ``resource_result()``: ``changed`` from comparing before and after, and the diff.
+
+nova_server.py builds the server and floating IP modules' lookups (images, networks,
+ports) on NovaModule; cinder.py adds Block Storage for cinder_volume.
 
 Runs on the managed host with the distribution's python3-keystoneauth1 (no SDK).
 """
@@ -28,9 +35,10 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError, OpenStackModule
 
-# 2.79 (Train): flavor description (2.55), extra_specs in flavor views (2.61), swap 0 instead
-# of "" (2.75), keypair type and 201/204 codes (2.2), volume attachments with
-# delete_on_termination (2.79). Nova 26 (Zed) accepts up to 2.93.
+# 2.79 (Train): keypair type and 201/204 codes (2.2), a server's flavor embedded with its
+# original_name (2.47), flavor description (2.55), extra_specs in flavor views (2.61), swap 0
+# instead of "" (2.75, which also refuses unknown query parameters and body fields), volume
+# attachments with delete_on_termination (2.79). Nova 26 (Zed) accepts up to 2.93.
 COMPUTE_MICROVERSION = "2.79"
 POLL = 2.0
 
@@ -43,6 +51,18 @@ def sleep(seconds):
 def clock():
     """Replaced in tests."""
     return time.monotonic()
+
+
+def poll(fetch, done, timeout):
+    """Call fetch() until done(value) or timeout seconds have passed: (last value, done)."""
+    deadline = clock() + timeout
+    while True:
+        value = fetch()
+        if done(value):
+            return value, True
+        if clock() >= deadline:
+            return value, False
+        sleep(POLL)
 
 
 class DetailedError(OpenStackError):
@@ -82,7 +102,7 @@ class NovaModule(OpenStackModule):
 
     def __init__(self):
         super().__init__()
-        self._server_names = {}
+        self._cache = {}
 
     # --- requests ------------------------------------------------------------------------
     def microversion_headers(self, service_type):
@@ -136,48 +156,78 @@ class NovaModule(OpenStackModule):
                                service_type="compute")
         found = self.find_named(servers, name, "server", parameter, required=False)
         if found is None and re.fullmatch(r"[0-9a-fA-F-]{32,36}", name):
-            response = self.request("GET", "servers/%s" % quote(name), ok=(200, 404), service_type="compute")
-            if response.status_code == 200:
-                found = response.json()["server"]
+            found = self.fetch_server(name)
         if found is None and required:
             raise OpenStackError("%s %r does not exist in the project of the credentials" % (parameter, name))
         if found is not None:
-            self._server_names[found["id"]] = found.get("name")
+            self._cache[("server", found["id"])] = found.get("name")
         return found
+
+    def fetch_server(self, server_id):
+        """A server of the caller's project by ID; None once it is gone (or shown DELETED)."""
+        response = self.request("GET", "servers/%s" % quote(server_id, safe=""), ok=(200, 404),
+                                service_type="compute")
+        if response.status_code == 404:
+            return None
+        server = response.json()["server"]
+        return None if server.get("status") == "DELETED" else server
 
     def server_name(self, server_id):
         """The name of a server from its ID (cached); None when it cannot be seen."""
-        if server_id not in self._server_names:
+        key = ("server", server_id)
+        if key not in self._cache:
             response = self.request("GET", "servers/%s" % quote(server_id), ok=(200, 403, 404),
                                     service_type="compute")
-            self._server_names[server_id] = (response.json()["server"].get("name")
-                                             if response.status_code == 200 else None)
-        return self._server_names[server_id]
+            self._cache[key] = response.json()["server"].get("name") if response.status_code == 200 else None
+        return self._cache[key]
+
+    def flavors(self):
+        """Every flavor the caller sees, read once: is_public=None lists the private ones too for an
+        admin, and is ignored for anyone else (the public ones)."""
+        if "flavors" not in self._cache:
+            self._cache["flavors"] = self.listing("flavors/detail?is_public=None", "flavors",
+                                                  service_type="compute")
+        return self._cache["flavors"]
+
+    def keypair_named(self, name):
+        """The keypair called name of the user of the credentials, or None."""
+        response = self.request("GET", "os-keypairs/%s" % quote(name, safe=""), ok=(200, 404),
+                                service_type="compute")
+        return response.json()["keypair"] if response.status_code == 200 else None
 
     # --- waiting -------------------------------------------------------------------------
     def wait_for(self, fetch, ready, timeout, what, *, failed=None, details=None):
-        """Poll fetch() until ready(item); returns that item.
+        """Poll fetch() until ready(item) (see poll); returns that item.
 
         failed(item) returns a message when the wait cannot succeed any more; it and the
         timeout raise DetailedError with details(item) as the result's fields."""
-        deadline = clock() + timeout
-        while True:
-            item = fetch()
+        problem = None
+
+        def settled(item):
+            nonlocal problem
+            problem = None
             if ready(item):
-                return item
-            extra = details(item) if details else {}
+                return True
             problem = failed(item) if failed else None
-            if problem:
-                raise DetailedError(problem, **extra)
-            if clock() >= deadline:
-                raise DetailedError("timed out after %s s waiting for %s" % (timeout, what(item) if callable(what)
-                                                                             else what), **extra)
-            sleep(POLL)
+            return bool(problem)
+
+        item, done = poll(fetch, settled, timeout)
+        if done and not problem:
+            return item
+        extra = details(item) if details else {}
+        if problem:
+            raise DetailedError(problem, **extra)
+        raise DetailedError("timed out after %s s waiting for %s" % (timeout, what(item) if callable(what) else what),
+                            **extra)
 
     # --- results -------------------------------------------------------------------------
-    def resource_result(self, key, before, after, **extra):
-        """The result of a one-resource module: changed from the comparison, diff when asked."""
-        result = {"changed": before != after, key: after}
+    def resource_result(self, key, before, after, *, managed=None, **extra):
+        """The result of a one-resource module: changed from the comparison (of the managed keys
+        of the views only, when given), diff when asked."""
+        def compared(view):
+            return {k: view[k] for k in managed} if view and managed else view
+
+        result = {"changed": compared(before) != compared(after), key: after}
         result.update(extra)
         if self.ansible._diff:
             result["diff"] = {"before": before or {}, "after": after or {}}

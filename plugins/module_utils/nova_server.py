@@ -1,36 +1,30 @@
 # -*- coding: utf-8 -*-
 # Copyright: lab.openstack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Compute v2.1 and Networking v2.0 helpers of nova_server and nova_floating_ip.
+"""What nova_server and nova_floating_ip need besides NovaModule: Glance and Neutron lookups.
 
-``ComputeModule`` is an OpenStackModule that calls Nova with one pinned microversion
-(2.47: a server's flavor is shown by name, and ``networks`` is a list of network UUIDs),
-Neutron and Glance. It resolves the names a task gives (images, flavors, networks,
-keypairs, security groups, servers) and fails, before anything is written, when a name
-matches nothing or several things, listing what exists. Waiting goes through ``wait_for``,
-whose clock and sleep are this file's globals, so that tests replace them.
-The pure functions at the bottom are unit-tested without any API.
+``ServerModule`` is NovaModule (the microversion, pages, waits and errors of nova.py) with
+the lookups of the names a task gives: images (Glance), flavors and keypairs (Nova),
+networks, subnets, ports and security groups (Neutron), servers of the project. They fail,
+before anything is written, when a name matches nothing or several things, listing what
+exists. The pure functions at the bottom are unit-tested without any API.
 """
 
 from __future__ import annotations
 
 import base64
 import ipaddress
-import time
 from urllib.parse import quote, urlencode
 
-from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError, OpenStackModule
+from ansible_collections.lab.openstack.plugins.module_utils import nova
+from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError
 
-COMPUTE_MICROVERSION = "2.47"
-COMPUTE_HEADERS = {"OpenStack-API-Version": "compute " + COMPUTE_MICROVERSION}
 # Nova's schema: user_data is base64, at most 65535 characters once encoded.
 USER_DATA_MAX = 65535
 # Nova's metadata: keys and values 1-255 and 0-255 characters, 128 items (the default quota).
 METADATA_MAX_ITEMS = 128
 METADATA_MAX_LENGTH = 255
 NAME_MAX_LENGTH = 255
-# Seconds between two polls.
-POLL = 2.0
 # How many names a failure message lists.
 LISTED = 25
 # Servers that are going away: not the server a task manages any more.
@@ -43,54 +37,10 @@ AVAILABILITY_ZONE = "OS-EXT-AZ:availability_zone"
 EXTERNAL = "router:external"
 
 
-def monotonic():
-    return time.monotonic()
-
-
-def sleep(seconds):
-    time.sleep(seconds)
-
-
-def wait_for(fetch, done, timeout):
-    """Call fetch() until done(value) or timeout seconds have passed: (last value, done)."""
-    deadline = monotonic() + timeout
-    while True:
-        value = fetch()
-        if done(value):
-            return value, True
-        if monotonic() >= deadline:
-            return value, False
-        sleep(POLL)
-
-
-class ComputeModule(OpenStackModule):
-    """OpenStackModule with name lookups for Nova, Neutron and Glance (cached per run)."""
-
-    service_type = "compute"
-
-    def __init__(self):
-        super().__init__()
-        self._cache = {}
+class ServerModule(nova.NovaModule):
+    """NovaModule with name lookups for Nova, Neutron and Glance (cached per run)."""
 
     # --- requests ---------------------------------------------------------------------------
-    def compute(self, method, path, json=None, ok=(200, 201, 202, 204)):
-        return self.request(method, path, json=json, ok=ok, service_type="compute", headers=dict(COMPUTE_HEADERS))
-
-    def compute_list(self, path, key):
-        """Every item of a Nova listing, page after page (Nova pages at its max_limit)."""
-        items = []
-        marker = None
-        while True:
-            sep = "&" if "?" in path else "?"
-            page = self.compute("GET", path + (sep + urlencode({"marker": marker}) if marker else "")).json()
-            found = page.get(key) or []
-            items.extend(found)
-            following = [link for link in page.get(key + "_links") or [] if link.get("rel") == "next"]
-            if not following or not found:
-                return items
-            last = found[-1].get("keypair", found[-1])  # os-keypairs wraps each item
-            marker = last.get("id") or last.get("name")
-
     def network_list(self, collection, **filters):
         path = "v2.0/%s" % collection
         if filters:
@@ -144,12 +94,6 @@ class ComputeModule(OpenStackModule):
         return self._cache[key]
 
     # --- flavors and keypairs -----------------------------------------------------------------
-    def flavors(self):
-        if "flavors" not in self._cache:
-            # is_public=None: every flavor for an admin; ignored for anyone else (public ones).
-            self._cache["flavors"] = self.compute_list("flavors/detail?is_public=None", "flavors")
-        return self._cache["flavors"]
-
     def flavor(self, name_or_id, parameter="flavor"):
         flavors = self.flavors()
         by_id = [f for f in flavors if f["id"] == name_or_id]
@@ -165,10 +109,10 @@ class ComputeModule(OpenStackModule):
         return named[0]
 
     def keypair(self, name, parameter="key_name"):
-        response = self.compute("GET", "os-keypairs/%s" % quote(name, safe=""), ok=(200, 404))
-        if response.status_code == 200:
-            return response.json()["keypair"]
-        pairs = [k["keypair"] for k in self.compute_list("os-keypairs", "keypairs")]
+        found = self.keypair_named(name)
+        if found is not None:
+            return found
+        pairs = [k["keypair"] for k in self.listing("os-keypairs", "keypairs")]
         raise OpenStackError("%s %r not found among the keypairs of the user: %s; create it first" % (
             parameter, name, listing(pairs)))
 
@@ -225,9 +169,9 @@ class ComputeModule(OpenStackModule):
 
     # --- servers ----------------------------------------------------------------------------------
     def servers_named(self, name):
-        """The servers of the caller's project called name (Nova's name filter is a regex:
-        the exact match is made here)."""
-        return [s for s in self.compute_list("servers/detail", "servers") if s.get("name") == name]
+        """The servers of the caller's project called name, going ones included (every server is
+        listed: Nova's name filter is a regular expression, the exact match is made here)."""
+        return [s for s in self.listing("servers/detail", "servers") if s.get("name") == name]
 
     def one_server(self, name, parameter="server", include_going=False):
         """The server called name in the caller's project, or None; fails when several are."""
@@ -238,14 +182,6 @@ class ComputeModule(OpenStackModule):
             raise OpenStackError("%s: %d servers are named %r in the project (%s); delete the extra ones" % (
                 parameter, len(found), name, ", ".join("%s %s" % (s["id"], s.get("status")) for s in found)))
         return found[0] if found else None
-
-    def server(self, server_id):
-        """GET one server; None once it is gone."""
-        response = self.compute("GET", "servers/%s" % quote(server_id, safe=""), ok=(200, 404))
-        if response.status_code == 404:
-            return None
-        server = response.json()["server"]
-        return None if server.get("status") == "DELETED" else server
 
     def server_ports(self, server_id):
         return self.network_list("ports", device_id=server_id)

@@ -283,10 +283,6 @@ class FlavorModule(NovaModule):
         }
 
     # --- reading ----------------------------------------------------------------------------
-    def flavors(self):
-        # is_public=None: public and private flavors (an admin's view) in one listing.
-        return self.listing("flavors/detail?is_public=None", "flavors")
-
     def specs_of(self, flavor):
         if "extra_specs" in flavor:  # microversion 2.61 and later, when policy shows them
             return flavor["extra_specs"]

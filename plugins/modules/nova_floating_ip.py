@@ -140,6 +140,7 @@ import ipaddress
 from urllib.parse import quote
 
 from ansible_collections.lab.openstack.plugins.module_utils import nova_server as nova
+from ansible_collections.lab.openstack.plugins.module_utils.nova import poll
 from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError, error_message
 
 NOT_REACHABLE = "ExternalGatewayForFloatingIPNotFound"
@@ -149,7 +150,7 @@ def ipv4s(port):
     return [ip for ip in nova.port_ips(port) if ipaddress.ip_address(ip).version == 4]
 
 
-class NovaFloatingIpModule(nova.ComputeModule):
+class NovaFloatingIpModule(nova.ServerModule):
     argument_spec = dict(
         server=dict(type="str", required=True),
         network=dict(type="str", required=True),
@@ -252,7 +253,7 @@ class NovaFloatingIpModule(nova.ComputeModule):
             return current is None or bool(set(addresses) & set(nova.floating_addresses(current))) == shown
 
         timeout = self.params["timeout"]
-        last, finished = nova.wait_for(lambda: self.server(server["id"]), done, timeout)
+        last, finished = poll(lambda: self.fetch_server(server["id"]), done, timeout)
         if last is None:
             raise OpenStackError("server %s (%s) disappeared" % (self.params["server"], server["id"]))
         if not finished:
@@ -284,7 +285,7 @@ class NovaFloatingIpModule(nova.ComputeModule):
             return self.absent(server, external, address)
         if server is None:
             raise OpenStackError("server %r not found in the project; its servers: %s" % (
-                p["server"], nova.listing(self.compute_list("servers/detail", "servers"))))
+                p["server"], nova.listing(self.listing("servers/detail", "servers"))))
         if server.get("status") != "ACTIVE":
             raise OpenStackError("server %s (%s) is %s, not ACTIVE%s" % (
                 p["server"], server["id"], server.get("status"),

@@ -240,10 +240,6 @@ class KeypairModule(NovaModule):
     def path(self):
         return "os-keypairs/%s" % quote(self.params["name"], safe="")
 
-    def current(self):
-        response = self.request("GET", self.path(), ok=(200, 404))
-        return response.json()["keypair"] if response.status_code == 200 else None
-
     def delete(self):
         if not self.check_mode:
             self.request("DELETE", self.path(), ok=(202, 204))
@@ -262,7 +258,7 @@ class KeypairModule(NovaModule):
         key = None
         if p["state"] == "present":
             key = parse_public_key(*self.read_key())
-        current = self.current()
+        current = self.keypair_named(p["name"])
         before = keypair_view(current)
         if p["state"] == "absent":
             if current:

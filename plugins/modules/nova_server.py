@@ -25,7 +25,7 @@ description:
     group that matches nothing or several things (the message lists what exists), a O(networks) fixed IP
     outside the network's subnets or already in use, a flavor too small for the image, and O(user_data)
     or O(metadata) that Nova would refuse.
-  - Talks to Nova with microversion 2.47, and to Glance and Neutron to resolve names.
+  - Talks to Nova with microversion 2.79, and to Glance and Neutron to resolve names.
 author:
   - lab.openstack developers (@lab-openstack)
 extends_documentation_fragment:
@@ -189,6 +189,7 @@ replaced:
 from urllib.parse import quote
 
 from ansible_collections.lab.openstack.plugins.module_utils import nova_server as nova
+from ansible_collections.lab.openstack.plugins.module_utils.nova import poll
 from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError
 
 GIB = 1024 ** 3
@@ -197,7 +198,7 @@ GIB = 1024 ** 3
 MANAGED = ("id", "name", "image", "flavor", "key_name", "networks", "security_groups", "metadata")
 
 
-class NovaServerModule(nova.ComputeModule):
+class NovaServerModule(nova.ServerModule):
     argument_spec = dict(
         name=dict(type="str", required=True),
         image=dict(type="str"),
@@ -330,13 +331,7 @@ class NovaServerModule(nova.ComputeModule):
         }
 
     def result(self, before, after, **extra):
-        def managed(view):
-            return {k: view[k] for k in MANAGED} if view else None
-
-        result = dict({"changed": managed(before) != managed(after), "server": after}, **extra)
-        if self.ansible._diff:
-            result["diff"] = {"before": before or {}, "after": after or {}}
-        return result
+        return self.resource_result("server", before, after, managed=MANAGED, **extra)
 
     # --- comparing ----------------------------------------------------------------------------
     def differences(self, server, ports, desired):
@@ -384,15 +379,15 @@ class NovaServerModule(nova.ComputeModule):
         for key in ("key_name", "user_data", "availability_zone", "metadata"):
             if desired[key] is not None:
                 body[key] = desired[key]
-        created = self.compute("POST", "servers", json={"server": body}, ok=(202,)).json()["server"]
+        created = self.request("POST", "servers", json={"server": body}, ok=(202,)).json()["server"]
         if p["wait"]:
             return self.wait_active(created["id"])
-        return self.server(created["id"]) or dict(created, name=p["name"], status="BUILD")
+        return self.fetch_server(created["id"]) or dict(created, name=p["name"], status="BUILD")
 
     def wait_active(self, server_id):
         timeout = self.params["timeout"]
-        server, _done = nova.wait_for(lambda: self.server(server_id),
-                                      lambda s: s is None or s.get("status") != "BUILD", timeout)
+        server, _done = poll(lambda: self.fetch_server(server_id),
+                             lambda s: s is None or s.get("status") != "BUILD", timeout)
         if server is None:
             raise OpenStackError("server %s (%s) disappeared while it was building" % (self.params["name"], server_id))
         if server.get("status") == "ERROR":
@@ -405,13 +400,13 @@ class NovaServerModule(nova.ComputeModule):
         return server
 
     def delete(self, server, wait):
-        self.compute("DELETE", "servers/%s" % quote(server["id"], safe=""), ok=(204, 404))
+        self.request("DELETE", "servers/%s" % quote(server["id"], safe=""), ok=(204, 404))
         if wait:
             self.wait_gone(server)
 
     def wait_gone(self, server):
         timeout = self.params["timeout"]
-        last, done = nova.wait_for(lambda: self.server(server["id"]), lambda s: s is None, timeout)
+        last, done = poll(lambda: self.fetch_server(server["id"]), lambda s: s is None, timeout)
         if not done:
             self.fail("server %s (%s) still exists after %s s (timeout): status %s, task_state %s" % (
                 server.get("name"), server["id"], timeout, last.get("status"), last.get(nova.TASK_STATE)),
@@ -436,13 +431,13 @@ class NovaServerModule(nova.ComputeModule):
             return after
         path = "servers/%s" % quote(server["id"], safe="")
         if changes:
-            self.compute("POST", path + "/metadata", json={"metadata": changes}, ok=(200,))
+            self.request("POST", path + "/metadata", json={"metadata": changes}, ok=(200,))
         # Added first: the server never has no security group.
         for name in add:
-            self.compute("POST", path + "/action", json={"addSecurityGroup": {"name": name}}, ok=(202,))
+            self.request("POST", path + "/action", json={"addSecurityGroup": {"name": name}}, ok=(202,))
         for name in remove:
-            self.compute("POST", path + "/action", json={"removeSecurityGroup": {"name": name}}, ok=(202,))
-        return self.server(server["id"]) or server
+            self.request("POST", path + "/action", json={"removeSecurityGroup": {"name": name}}, ok=(202,))
+        return self.fetch_server(server["id"]) or server
 
     # --- running --------------------------------------------------------------------------------
     def run(self):

@@ -18,8 +18,7 @@ from ansible_collections.lab.openstack.plugins.module_utils.nova import (
 from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError
 from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_keystone import (
     AUTH, ExitJson, FailJson, module_args, patch_exits, patch_module_args)
-from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova_cinder import (
-    FakeNovaCinder, install_session)
+from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova import FakeNova, install_session
 
 
 class Probe(NovaModule):
@@ -43,7 +42,7 @@ class VolumeProbe(CinderModule):
 
 @pytest.fixture
 def cloud(monkeypatch):
-    fake = FakeNovaCinder()
+    fake = FakeNova()
     install_session(monkeypatch, fake)
     yield fake
     assert fake.unexpected == []
@@ -141,13 +140,13 @@ def test_volume_requests_carry_the_volume_microversion_and_compute_ones_theirs(c
 
 def test_identity_requests_carry_no_microversion(cloud, monkeypatch):
     seen = []
-    original = FakeNovaCinder.request
+    original = FakeNova.request
 
     def spy(self, url, method, **kwargs):
         seen.append(kwargs.get("headers"))
         return original(self, url, method, **kwargs)
 
-    monkeypatch.setattr(FakeNovaCinder, "request", spy)
+    monkeypatch.setattr(FakeNova, "request", spy)
     make().get("users", service_type="identity")
 
     assert seen == [None]
@@ -245,3 +244,31 @@ def test_wait_for_times_out_with_the_last_state(cloud, clock):
     assert str(info.value) == "timed out after 7 s waiting for x (status creating)"
     assert info.value.details == {"status": "creating"}
     assert sum(clock) >= 7 and len(clock) == 4
+
+
+# --- poll: the one polling loop of the Compute modules -----------------------------------------------
+def test_poll_returns_as_soon_as_done(clock):
+    values = iter([1, 2, 3, 4])
+
+    assert nova.poll(lambda: next(values), lambda v: v == 3, 100) == (3, True)
+    assert clock == [nova.POLL, nova.POLL]
+
+
+def test_poll_gives_up_after_the_timeout_with_the_last_value(clock):
+    calls = []
+
+    value, done = nova.poll(lambda: calls.append(1) or len(calls), lambda v: False, 5)
+
+    assert done is False
+    assert value == len(calls) == 4  # at 0, 2, 4 and 6 s
+    assert sum(clock) == 6
+
+
+def test_poll_with_no_timeout_looks_once(clock):
+    assert nova.poll(lambda: "BUILD", lambda v: False, 0) == ("BUILD", False)
+    assert clock == []
+
+
+def test_the_real_clock_is_used_by_default():
+    assert nova.clock() > 0
+    nova.sleep(0)

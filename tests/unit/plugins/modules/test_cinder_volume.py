@@ -14,15 +14,15 @@ import pytest
 from ansible_collections.lab.openstack.plugins.module_utils import nova as nova_utils
 from ansible_collections.lab.openstack.plugins.modules import cinder_volume
 from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_keystone import AUTH, run_module
-from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova_cinder import (
-    FakeNovaCinder, install_session, nova_error)
+from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova import (
+    FakeNova, install_session, nova_error, project_id_of)
 
 DEMO_AUTH = dict(AUTH, username="demo", password="demo-pw", project_name="demo")
 
 
 @pytest.fixture
 def cloud(monkeypatch):
-    fake = FakeNovaCinder()
+    fake = FakeNova()
     install_session(monkeypatch, fake)
     yield fake
     assert fake.unexpected == [], "requests the fake Nova/Cinder does not know"
@@ -83,7 +83,7 @@ def test_create_waits_for_available(cloud, run, sleeps):
     assert cloud.cinder_writes[0].json == {"volume": {"name": "data1", "size": 1, "description": "first volume"}}
     assert sleeps == [nova_utils.POLL, nova_utils.POLL]
     stored = cloud.volume_named("data1")
-    assert stored["status"] == "available" and stored["_project"] == "demo"
+    assert stored["status"] == "available" and stored["_project"] == project_id_of("demo")
     assert result["volume"] == {"id": stored["id"], "name": "data1", "size": 1, "status": "available",
                                 "volume_type": "__DEFAULT__", "description": "first volume", "bootable": "false",
                                 "availability_zone": "nova", "attachments": []}

@@ -10,13 +10,13 @@ import pytest
 from ansible_collections.lab.openstack.plugins.modules import nova_flavor
 from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_keystone import (
     ADMIN_PASSWORD, assert_not_shown, run_module)
-from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova_cinder import (
-    FakeNovaCinder, install_session, nova_error)
+from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova import (
+    FakeNova, install_session, nova_error)
 
 
 @pytest.fixture
 def nova(monkeypatch):
-    fake = FakeNovaCinder()
+    fake = FakeNova()
     install_session(monkeypatch, fake)
     yield fake
     assert fake.unexpected == [], "requests the fake Nova does not know"

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.lab.openstack.plugins.module_utils import nova_server as nova_utils
+from ansible_collections.lab.openstack.plugins.module_utils import nova as nova_utils
 from ansible_collections.lab.openstack.plugins.modules import nova_floating_ip
 from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_keystone import (
-    ADMIN_PASSWORD, assert_not_shown, install_session, run_module)
-from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova_servers import (
-    OTHER_PROJECT, FakeNova, neutron_error)
+    ADMIN_PASSWORD, assert_not_shown, run_module)
+from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova import (
+    OTHER_PROJECT, FakeNova, install_session, neutron_error)
 
 
 class Clock:
@@ -33,7 +33,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     fake = Clock()
-    monkeypatch.setattr(nova_utils, "monotonic", fake.monotonic)
+    monkeypatch.setattr(nova_utils, "clock", fake.monotonic)
     monkeypatch.setattr(nova_utils, "sleep", fake.sleep)
     return fake
 
@@ -114,6 +114,12 @@ def test_second_run_changes_nothing(cloud, lab, run):
     assert len(cloud.network_writes) == writes
     assert second["floating_ip_address"] == first["floating_ip_address"]
     assert len(cloud.floatingips) == 1
+
+
+def test_every_compute_request_pins_the_microversion(cloud, lab, run):
+    run(base())
+
+    assert cloud.microversions and set(cloud.microversions) == {("compute", "2.79")}
 
 
 def test_an_unassociated_floating_ip_of_the_project_is_reused(cloud, lab, run):
@@ -338,7 +344,7 @@ def test_no_router_when_reusing_leaves_the_floating_ip_free(cloud, lab, run):
 
 
 def test_other_neutron_errors_are_reported(cloud, lab, run):
-    cloud.overrides[("POST", "v2.0/floatingips")] = neutron_error(
+    cloud.answers[("POST", "v2.0/floatingips")] = neutron_error(
         409, "OverQuota", "Quota exceeded for resources: ['floatingip'].")
 
     result = run(base())
@@ -370,7 +376,7 @@ def test_wait_false_does_not_poll_nova(cloud, lab, run, clock):
 
     assert result["changed"] is True
     assert clock.sleeps == []
-    assert [c for c in cloud.compute_calls if c.path.startswith("servers/srv")] == []
+    assert [c for c in cloud.nova_calls if c.path.startswith("servers/srv")] == []
 
 
 # --- absent -------------------------------------------------------------------------------------------------------

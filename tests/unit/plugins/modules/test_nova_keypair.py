@@ -13,8 +13,8 @@ import pytest
 
 from ansible_collections.lab.openstack.plugins.modules import nova_keypair
 from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_keystone import AUTH, run_module
-from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova_cinder import (
-    FakeNovaCinder, install_session, nova_error)
+from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova import (
+    FakeNova, install_session, nova_error)
 
 DEMO_AUTH = dict(AUTH, username="demo", password="demo-pw", project_name="demo")
 
@@ -41,7 +41,7 @@ def md5(blob_text):
 
 @pytest.fixture
 def nova(monkeypatch):
-    fake = FakeNovaCinder()
+    fake = FakeNova()
     install_session(monkeypatch, fake)
     yield fake
     assert fake.unexpected == [], "requests the fake Nova does not know"

@@ -10,18 +10,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.lab.openstack.plugins.module_utils import nova_server as nova_utils
+from ansible_collections.lab.openstack.plugins.module_utils import nova as nova_utils
 from ansible_collections.lab.openstack.plugins.modules import nova_server
 from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_glance import CALLER_PROJECT
 from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_keystone import (
-    ADMIN_PASSWORD, assert_not_shown, install_session, run_module)
-from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova_servers import OTHER_PROJECT, FakeNova
+    ADMIN_PASSWORD, assert_not_shown, run_module)
+from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova import (
+    OTHER_PROJECT, FakeNova, install_session, nova_error)
 
 DATA = b"debian 12 lab image\n" * 100
 
 
 class Clock:
-    """monotonic() and sleep() of module_utils.nova_server: sleeping advances the time."""
+    """clock() and sleep() of module_utils.nova: sleeping advances the time."""
 
     def __init__(self):
         self.now = 1000.0
@@ -38,7 +39,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     fake = Clock()
-    monkeypatch.setattr(nova_utils, "monotonic", fake.monotonic)
+    monkeypatch.setattr(nova_utils, "clock", fake.monotonic)
     monkeypatch.setattr(nova_utils, "sleep", fake.sleep)
     return fake
 
@@ -86,7 +87,7 @@ def base(**params):
 
 
 def boots(cloud):
-    return [c for c in cloud.compute_writes if (c.method, c.path) == ("POST", "servers")]
+    return [c for c in cloud.nova_writes if (c.method, c.path) == ("POST", "servers")]
 
 
 def existing(cloud, lab, name="myfirstvm", **attrs):
@@ -127,16 +128,34 @@ def test_boot_waits_for_active_and_shows_names(cloud, lab, run, clock):
 
 def test_second_run_changes_nothing(cloud, lab, run):
     first = run(base())
-    calls = len(cloud.compute_writes)
+    calls = len(cloud.nova_writes)
 
     second = run(base())
 
     assert first["changed"] is True
     assert second["changed"] is False
-    assert len(cloud.compute_writes) == calls
+    assert len(cloud.nova_writes) == calls
     assert cloud.network_writes == []
     assert len(cloud.servers) == 1
     assert second["server"]["id"] == first["server"]["id"]
+
+
+def test_every_compute_request_pins_the_microversion(cloud, lab, run):
+    run(base())
+
+    assert cloud.microversions and set(cloud.microversions) == {("compute", "2.79")}
+
+
+def test_the_flavor_name_needs_microversion_2_47(cloud, lab, run, monkeypatch):
+    # Before 2.47 a server shows its flavor's ID only: there is no name to compare.
+    existing(cloud, lab)
+    monkeypatch.setattr(nova_server.NovaServerModule, "compute_microversion", "2.46")
+
+    result = run(base())
+
+    assert result["failed"] is True
+    assert "flavor None, not m1.small" in result["msg"]
+    assert cloud.all_writes == []
 
 
 def test_boot_with_every_option(cloud, lab, run):
@@ -314,7 +333,7 @@ def test_servers_are_found_on_any_page(cloud, lab, run):
 
     assert result["changed"] is False
     assert boots(cloud) == []
-    markers = [c.path for c in cloud.compute_calls if c.path.startswith("servers/detail")]
+    markers = [c.path for c in cloud.nova_calls if c.path.startswith("servers/detail")]
     assert len(markers) == 2 and "marker=" in markers[1]
 
 
@@ -382,7 +401,7 @@ def test_metadata_is_updated_in_place(cloud, lab, run):
     result = run(base(metadata={"role": "web", "keep": "me", "new": "1"}))
 
     assert result["changed"] is True
-    assert [(c.method, c.path, c.json) for c in cloud.compute_writes] == [
+    assert [(c.method, c.path, c.json) for c in cloud.nova_writes] == [
         ("POST", "servers/%s/metadata" % server["id"], {"metadata": {"role": "web", "new": "1"}})]
     assert server["metadata"] == {"role": "web", "keep": "me", "new": "1"}
     assert result["server"]["metadata"] == server["metadata"]
@@ -407,7 +426,7 @@ def test_security_groups_are_updated_in_place(cloud, lab, run):
     result = run(base(security_groups=["web"]))
 
     assert result["changed"] is True
-    assert [c.json for c in cloud.compute_writes] == [
+    assert [c.json for c in cloud.nova_writes] == [
         {"addSecurityGroup": {"name": "web"}}, {"removeSecurityGroup": {"name": "default"}}]
     assert server["security_groups"] == [{"name": "web"}]
     assert cloud.ports_of(server)[0]["security_groups"] == ["web"]
@@ -512,7 +531,7 @@ def test_replace_deletes_waits_and_boots_again(cloud, lab, run):
     assert not result.get("failed"), result.get("msg")
     assert result["changed"] is True
     assert result["replaced"] == old["id"]
-    assert [(c.method, c.path) for c in cloud.compute_writes] == [
+    assert [(c.method, c.path) for c in cloud.nova_writes] == [
         ("DELETE", "servers/%s" % old["id"]), ("POST", "servers")]
     assert cloud.find_server(old["id"]) is None
     [new] = cloud.servers
@@ -720,10 +739,8 @@ def test_a_fixed_ip_of_the_server_itself_is_not_in_use(cloud, lab, run):
 
 
 def test_an_error_of_nova_is_reported(cloud, lab, run):
-    from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_nova_servers import nova_error
-
-    cloud.overrides[("POST", "servers")] = nova_error(403, "Quota exceeded for instances: Requested 1, but already "
-                                                           "used 10 of 10 instances")
+    cloud.answers[("POST", "servers")] = nova_error(403, "Quota exceeded for instances: Requested 1, but already "
+                                                         "used 10 of 10 instances")
 
     result = run(base())
 
@@ -741,7 +758,7 @@ def test_absent_deletes_and_waits_until_gone(cloud, lab, run, clock):
 
     assert result["changed"] is True
     assert result["server"] is None
-    assert [(c.method, c.path) for c in cloud.compute_writes] == [("DELETE", "servers/%s" % server["id"])]
+    assert [(c.method, c.path) for c in cloud.nova_writes] == [("DELETE", "servers/%s" % server["id"])]
     assert cloud.servers == []
     assert [p for p in cloud.ports if p["device_owner"] == "compute:nova"] == []
     assert result["diff"]["before"]["name"] == "myfirstvm"
