@@ -22,7 +22,7 @@ CONTROL_PACKAGES=(python3 python3-venv git rsync ca-certificates)
 LAB_PACKAGES=(podman runc slirp4netns uidmap fuse-overlayfs debootstrap iproute2)
 # ansible-test sanity runs shellcheck on scripts/ only when it is installed.
 # shellcheck disable=SC2034
-TEST_PACKAGES=(shellcheck qemu-system-x86 qemu-utils openssh-client)
+TEST_PACKAGES=(shellcheck qemu-system-x86 qemu-utils openssh-client chromium chromium-driver)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -7,6 +7,9 @@ set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 LAB_CONTAINER="${LAB_CONTAINER:-lab-openstack-aio}"
+# Horizon, published on this machine's loopback only (from elsewhere: ssh -L).
+LAB_HTTP_PORT="${LAB_HTTP_PORT:-8080}"
+LAB_HTTPS_PORT="${LAB_HTTPS_PORT:-8443}"
 
 require_root
 install_host_packages "${CONTROL_PACKAGES[@]}" "${LAB_PACKAGES[@]}"
@@ -27,6 +30,7 @@ if ! podman container exists "$LAB_CONTAINER"; then
   mkdir -p "$LAB_APT_CACHE/$LAB_CONTAINER"
   podman run -d --name "$LAB_CONTAINER" --hostname aio --privileged --systemd=always \
     --network slirp4netns -v "$LAB_APT_CACHE/$LAB_CONTAINER:/var/cache/apt/archives" \
+    -p "127.0.0.1:$LAB_HTTP_PORT:80" -p "127.0.0.1:$LAB_HTTPS_PORT:443" \
     "$LAB_IMAGE" /lib/systemd/systemd >/dev/null
 elif [ "$(podman inspect -f '{{.State.Running}}' "$LAB_CONTAINER")" != true ]; then
   log "restarting the lab container $LAB_CONTAINER"
@@ -59,5 +63,19 @@ Deployed into the container $LAB_CONTAINER (a shell in it: podman exec -it $LAB_
   Secrets    $LAB_ROOT/secrets/lab-container.secrets.yml, mode $(stat -c %a "$LAB_ROOT/secrets/lab-container.secrets.yml") (never printed)
   Nova       http://$mgmt:8774/v2.1 — compute services up: $(in_lab openstack --os-cloud lab-admin compute service list -f value -c Binary -c State | grep -c ' up$'); networks: $(in_lab openstack --os-cloud lab-admin network list -f value -c Name | xargs)
   First VM   .venv/bin/ansible-playbook playbooks/first_vm.yml -i inventories/lab -i inventories/lab-container.yml
-Next section (Horizon) arrives with its milestone: see README.
+SUMMARY
+# The dashboard: the port this machine publishes, the login read from the secrets file
+# here (Ansible never prints it).
+secret() { sed -n "s/^$1: *//p" "$LAB_ROOT/secrets/lab-container.secrets.yml"; }
+if in_lab test -e /etc/apache2/sites-enabled/lab-openstack-horizon-tls.conf; then
+  horizon="https://127.0.0.1:$LAB_HTTPS_PORT/horizon/ (self-signed certificate)"
+else
+  horizon="http://127.0.0.1:$LAB_HTTP_PORT/horizon/"
+fi
+if [ -z "$(podman port "$LAB_CONTAINER" 80/tcp)" ]; then
+  horizon="not published: this container predates it (scripts/lab.sh destroy, then scripts/lab.sh)"
+fi
+cat <<SUMMARY
+  Horizon    $horizon — from another machine: ssh -L $LAB_HTTP_PORT:127.0.0.1:$LAB_HTTP_PORT -L $LAB_HTTPS_PORT:127.0.0.1:$LAB_HTTPS_PORT <this host>
+             log in as admin / $(secret keystone_admin)   or demo / $(secret keystone_demo)
 SUMMARY
