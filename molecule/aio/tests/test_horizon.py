@@ -279,4 +279,3 @@ def test_no_server_error_during_the_tests(host, log_start):
     errors = [line for line in requests.splitlines() if re.search(r'" 5\d\d \S+', line)]
     assert errors == []
     assert not re.search(r"Traceback|Internal Server Error|AH01630|AH00124", new[APACHE_LOGS[0]]), new[APACHE_LOGS[0]]
-
