@@ -222,7 +222,7 @@ def page(browser, name):
     browser.save_screenshot(str(ARTIFACTS / ("%s.png" % name)))
 
 
-def log_in(browser, base, user, password):
+def log_in(browser, base, user, password, project):
     browser.get(base + "/horizon/auth/logout/")
     browser.get(base + "/horizon/auth/login/")
     WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "id_username"))
@@ -230,15 +230,14 @@ def log_in(browser, base, user, password):
     browser.find_element(By.ID, "id_password").send_keys(password)
     browser.find_element(By.ID, "loginBtn").click()
     WebDriverWait(browser, 90).until(lambda b: "/auth/login" not in b.current_url)
-    # The user menu names who is logged in.
-    WebDriverWait(browser, 30).until(
-        lambda b: b.find_elements(By.CSS_SELECTOR, ".navbar .user-menu, #profile_editor_switcher, .dropdown-toggle"))
-    assert user in browser.find_element(By.TAG_NAME, "nav").text
+    # The header names who is logged in, and into which project.
+    assert browser.find_element(By.CSS_SELECTOR, "nav .user-menu .user-name").text == user
+    assert browser.find_element(By.CSS_SELECTOR, "nav .context-project").text == project
 
 
 def test_admin_logs_in_and_sees_the_admin_overview(browser, base, secrets):
     with page(browser, "admin-overview"):
-        log_in(browser, base, "admin", secrets["keystone_admin"])
+        log_in(browser, base, "admin", secrets["keystone_admin"], "admin")
         browser.get(base + "/horizon/admin/")
         WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".page-header h1"))
         assert browser.find_element(By.CSS_SELECTOR, ".page-header h1").text == "Overview"
@@ -256,7 +255,7 @@ def memcached_get(host, mgmt, key):
 
 def test_demo_logs_in_and_sees_myfirstvm_on_instances(browser, base, secrets, host, mgmt):
     with page(browser, "demo-instances"):
-        log_in(browser, base, "demo", secrets["keystone_demo"])
+        log_in(browser, base, "demo", secrets["keystone_demo"], "demo")
         browser.get(base + "/horizon/project/instances/")
         WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "instances"))
         rows = {row.find_element(By.CSS_SELECTOR, "td.anchor, td a").text: row.text
