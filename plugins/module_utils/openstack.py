@@ -16,6 +16,7 @@ Runs on the managed host with the distribution's python3-keystoneauth1 (no SDK).
 from __future__ import annotations
 
 import os
+import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -58,9 +59,11 @@ AUTH_SPEC = dict(
     api_timeout=dict(type="int", default=30),
 )
 
-# uwsgi closes the socket after a 204 without saying so; a reused connection then gets a
-# reset. Those and 5xx answers are retried with backoff, a bounded number of times.
-CONNECT_RETRIES = 4
+# A service that does not take the connection (Keystone's uwsgi restarting, a reset on a
+# connection uwsgi closed after a 204) is tried again, authentication included, after 0.5 s,
+# then 1, 2, 4, 8 and 16 s: CONNECT_BUDGET seconds of waiting at most, then the module fails
+# naming it. 5xx answers are retried by keystoneauth, STATUS_RETRIES times, RETRY_DELAY apart.
+CONNECT_BUDGET = 32.0
 STATUS_RETRIES = 4
 RETRIABLE_STATUS = [500, 502, 503, 504]
 RETRY_DELAY = 0.5
@@ -209,12 +212,11 @@ class OpenStackModule:
         retries=False for a request whose body is a stream, which cannot be sent twice."""
         session = self.session
         try:
-            response = session.request(
+            response = self.retrying(lambda: session.request(
                 path, method, json=json, raise_exc=False,
                 endpoint_filter=self.endpoint_filter(service_type),
-                connect_retries=CONNECT_RETRIES if retries else 0, connect_retry_delay=RETRY_DELAY,
                 status_code_retries=STATUS_RETRIES if retries else 0, retriable_status_codes=RETRIABLE_STATUS,
-                status_code_retry_delay=RETRY_DELAY, **kwargs)
+                status_code_retry_delay=RETRY_DELAY, **kwargs), retries)
         except ksa_exc.Unauthorized as exc:
             raise OpenStackError("authentication failed for %s at %s: %s" % (
                 self._auth.get("username"), self._auth.get("auth_url"), exc.message or exc)) from exc
@@ -234,6 +236,26 @@ class OpenStackModule:
                 response.status_code, error_message(response)))
         return response
 
+    @staticmethod
+    def retrying(send, retries=True):
+        """send(), tried again while the service does not take the connection, or while
+        authentication (which keystoneauth never retries) answers 5xx: for CONNECT_BUDGET
+        seconds of waiting at most, the delay doubling from RETRY_DELAY. The last error is
+        raised as it came."""
+        delay, waited = RETRY_DELAY, 0.0
+        while True:
+            try:
+                return send()
+            except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout):
+                if not retries or waited + delay > CONNECT_BUDGET:
+                    raise
+            except ksa_exc.HttpError as exc:
+                if not retries or exc.http_status not in RETRIABLE_STATUS or waited + delay > CONNECT_BUDGET:
+                    raise
+            time.sleep(delay)
+            waited += delay
+            delay *= 2
+
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs).json()
 
@@ -242,11 +264,10 @@ class OpenStackModule:
         body = {"auth": {"identity": {"methods": ["password"], "password": {
             "user": {"id": user_id, "password": password}}}}}
         try:
-            response = self.session.request(
+            response = self.retrying(lambda: self.session.request(
                 self.auth_url.rstrip("/") + "/auth/tokens", "POST", json=body, authenticated=False,
-                raise_exc=False, connect_retries=CONNECT_RETRIES, connect_retry_delay=RETRY_DELAY,
-                status_code_retries=STATUS_RETRIES, retriable_status_codes=RETRIABLE_STATUS,
-                status_code_retry_delay=RETRY_DELAY, log=False)
+                raise_exc=False, status_code_retries=STATUS_RETRIES, retriable_status_codes=RETRIABLE_STATUS,
+                status_code_retry_delay=RETRY_DELAY, log=False))
         except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout, ksa_exc.SSLError) as exc:
             raise OpenStackError("cannot reach %s: %s" % (self.auth_url, exc)) from exc
         if response.status_code == 201:

@@ -50,3 +50,14 @@ if sys.path[:1] != [str(COLLECTIONS_ROOT)]:
 def collections_root():
     """The directory to give ansible as a collections path (it holds ansible_collections/)."""
     return COLLECTIONS_ROOT
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch):
+    """The delays module_utils.openstack waits between tries, recorded instead of slept."""
+    from ansible_collections.lab.openstack.plugins.module_utils import openstack
+
+    slept = []
+    monkeypatch.setattr(openstack.time, "sleep", slept.append)
+    return slept
+

@@ -249,8 +249,93 @@ def test_request_passes_retries_and_the_endpoint_filter(monkeypatch):
     assert session.calls == [("projects", "POST", {
         "json": {"project": {"name": "demo"}}, "raise_exc": False,
         "endpoint_filter": {"service_type": "identity", "interface": "public"},
-        "connect_retries": 4, "connect_retry_delay": 0.5, "status_code_retries": 4,
+        "status_code_retries": 4,
         "retriable_status_codes": [500, 502, 503, 504], "status_code_retry_delay": 0.5})]
+
+
+class FlakySession(RecordingSession):
+    """Raises the errors of `errors` one per request, then answers."""
+
+    def __init__(self, errors, response=None):
+        super().__init__(response)
+        self.errors = list(errors)
+
+    def request(self, url, method, **kwargs):
+        self.calls.append((url, method, kwargs))
+        if self.errors:
+            raise self.errors.pop(0)
+        return self.response
+
+
+def test_a_refused_connection_is_tried_again_with_a_doubling_delay(monkeypatch, ksa_exc, sleeps):
+    refused = [ksa_exc.ConnectFailure("Connection refused") for _ in range(3)]
+    session = FlakySession(refused, FakeResponse(200, {"users": [{"name": "admin"}]}))
+    module = probe(monkeypatch, session)
+
+    assert module.get("users") == {"users": [{"name": "admin"}]}
+    assert len(session.calls) == 4
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_authentication_answering_503_is_tried_again(monkeypatch, ksa_exc, sleeps):
+    # keystoneauth raises the token request's 5xx itself, and never retries it.
+    starting = ksa_exc.http.ServiceUnavailable(http_status=503)
+    session = FlakySession([starting, ksa_exc.ConnectTimeout("timed out")])
+    module = probe(monkeypatch, session)
+
+    module.get("users")
+
+    assert len(session.calls) == 3
+    assert sleeps == [0.5, 1.0]
+
+
+def test_a_service_that_stays_down_fails_after_the_budget(monkeypatch, ksa_exc, sleeps):
+    session = FlakySession([ksa_exc.ConnectFailure("Connection refused") for _ in range(50)])
+    module = probe(monkeypatch, session)
+
+    with pytest.raises(OpenStackError) as info:
+        module.get("users")
+
+    assert str(info.value) == "cannot reach identity (auth_url %s): Connection refused" % AUTH_URL
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
+    assert sum(sleeps) <= openstack.CONNECT_BUDGET
+    assert len(session.calls) == 7
+
+
+@pytest.mark.parametrize("error", [
+    lambda exc: exc.Unauthorized(http_status=401),
+    lambda exc: exc.http.Forbidden(http_status=403),
+    lambda exc: exc.SSLError("certificate verify failed"),
+], ids=["401", "403", "tls"])
+def test_answers_and_tls_failures_are_not_tried_again(monkeypatch, ksa_exc, sleeps, error):
+    session = FlakySession([error(ksa_exc)])
+    module = probe(monkeypatch, session)
+
+    with pytest.raises(OpenStackError):
+        module.get("users")
+
+    assert len(session.calls) == 1
+    assert sleeps == []
+
+
+def test_a_stream_is_never_sent_twice(monkeypatch, ksa_exc, sleeps):
+    session = FlakySession([ksa_exc.ConnectFailure("Connection reset by peer")])
+    module = probe(monkeypatch, session)
+
+    with pytest.raises(OpenStackError):
+        module.request("PUT", "v2/images/i1/file", data=iter([b"x"]), service_type="image", retries=False)
+
+    assert len(session.calls) == 1
+    assert session.calls[0][2]["status_code_retries"] == 0
+    assert sleeps == []
+
+
+def test_check_password_waits_for_keystone_too(monkeypatch, ksa_exc, sleeps):
+    session = FlakySession([ksa_exc.ConnectFailure("Connection refused")], FakeResponse(201, {}))
+    module = probe(monkeypatch, session)
+
+    assert module.check_password("u1", "pw") is True
+    assert sleeps == [0.5]
 
 
 def test_endpoint_filter_of_another_service_interface_and_region(monkeypatch):
