@@ -124,17 +124,33 @@ def test_uwsgi_workers_sized_to_the_cores(host):
     assert len(pids) == max(1, cores // 2) + 1
 
 
-def test_keystone_conf_is_private_to_keystone(host):
-    conf = host.file("/etc/keystone/keystone.conf")
+SECRETS_CONF = "/etc/keystone/keystone.conf.d/50-lab-openstack-secrets.conf"
+
+
+@pytest.mark.parametrize("path", ["/etc/keystone/keystone.conf", SECRETS_CONF])
+def test_keystone_conf_is_private_to_keystone(host, path):
+    conf = host.file(path)
     assert (conf.user, conf.group, conf.mode) == ("root", "keystone", 0o640)
 
 
-def test_keystone_conf_settings(host, mgmt):
+def test_keystone_conf_settings(host, mgmt, secrets):
     content = host.file("/etc/keystone/keystone.conf").content_string
     assert "admin_token" not in content
     assert "provider = fernet" in content
     assert "memcache_servers = %s:11211" % mgmt in content
-    assert "connection = mysql+pymysql://keystone:" in content
+    # The database's password is in keystone.conf.d, so that --diff can show keystone.conf.
+    assert "[database]" not in content
+    assert secrets["mysql_keystone"] not in content
+    hidden = host.file(SECRETS_CONF).content_string
+    assert "connection = mysql+pymysql://keystone:%s@" % secrets["mysql_keystone"] in hidden
+
+
+def test_keystone_reads_the_secrets_of_keystone_conf_d(host):
+    # keystone-manage, as the service user, reaches the database only with the password
+    # written there: oslo.config reads the directory after keystone.conf.
+    # Without it, keystone-manage has no connection and fails (check_output raises).
+    out = host.check_output("runuser -u keystone -- keystone-manage db_version")
+    assert out.strip()
 
 
 def test_fernet_and_credential_keys(host):
