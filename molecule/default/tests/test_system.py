@@ -176,6 +176,14 @@ def test_amqp_and_memcached_listen_on_the_management_address_only(host, mgmt):
     assert listeners(host, 11211) == [mgmt]
 
 
+def test_erlang_distribution_and_epmd_stay_off_other_addresses(host, mgmt):
+    # In the container the host's name resolves to the management address.
+    assert listeners(host, 25672) == [mgmt]
+    assert listeners(host, 4369) == sorted(["127.0.0.1", mgmt])
+    # and rabbitmqctl still reaches the node through them
+    assert host.check_output("rabbitmqctl --quiet eval 'node().'").startswith("rabbit@")
+
+
 # --- Mysql --------------------------------------------------------------------------------
 def test_mariadb_listens_on_the_management_address_only(host, mgmt):
     assert listeners(host, 3306) == [mgmt]
