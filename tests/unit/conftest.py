@@ -60,4 +60,3 @@ def sleeps(monkeypatch):
     slept = []
     monkeypatch.setattr(openstack.time, "sleep", slept.append)
     return slept
-

@@ -268,7 +268,7 @@ class FlakySession(RecordingSession):
 
 
 def test_a_refused_connection_is_tried_again_with_a_doubling_delay(monkeypatch, ksa_exc, sleeps):
-    refused = [ksa_exc.ConnectFailure("Connection refused") for _ in range(3)]
+    refused = [ksa_exc.ConnectFailure("Connection refused")] * 3
     session = FlakySession(refused, FakeResponse(200, {"users": [{"name": "admin"}]}))
     module = probe(monkeypatch, session)
 
@@ -290,7 +290,7 @@ def test_authentication_answering_503_is_tried_again(monkeypatch, ksa_exc, sleep
 
 
 def test_a_service_that_stays_down_fails_after_the_budget(monkeypatch, ksa_exc, sleeps):
-    session = FlakySession([ksa_exc.ConnectFailure("Connection refused") for _ in range(50)])
+    session = FlakySession([ksa_exc.ConnectFailure("Connection refused")] * 50)
     module = probe(monkeypatch, session)
 
     with pytest.raises(OpenStackError) as info:
