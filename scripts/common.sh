@@ -103,3 +103,14 @@ ensure_image() {
   fi
   "$LAB_ROOT/scripts/build-image.sh"
 }
+
+# What the test commands (test.sh, reliability.sh) need first: the host's packages, podman,
+# the control node's virtualenv with the test requirements, the image; then the repository.
+prepare_test_host() {
+  require_root
+  install_host_packages "${CONTROL_PACKAGES[@]}" "${LAB_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  configure_podman
+  ensure_venv requirements.txt requirements-test.txt
+  ensure_image
+  cd "$LAB_ROOT"
+}

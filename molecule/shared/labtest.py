@@ -86,8 +86,12 @@ class Run:
         return sorted({(name, label) for name, label, result in self.results() if result.get("changed")})
 
     def failures(self):
-        return [(name, result.get("msg", "")) for name, _label, result in self.results()
-                if result.get("failed") and not result.get("ignored")]
+        """(task name, message) of each failed task; a loop's failed items' messages joined."""
+        failed = {}
+        for name, _label, result in self.results():
+            if result.get("failed") and not result.get("ignored"):
+                failed.setdefault(name, []).append(str(result.get("msg", "")))
+        return [(name, " | ".join(messages)) for name, messages in failed.items()]
 
     def diffs(self):
         """Every diff of the run, as text."""

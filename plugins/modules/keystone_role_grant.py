@@ -205,19 +205,33 @@ class GrantModule(KeystoneModule):
         if error:
             raise OpenStackError(error)
         require_name(item["role"], "role")
-        role_id = self.role(item["role"])["id"]
+        # In check mode a role, user, group or project that does not exist may be one an
+        # earlier task of the same run creates (a new user and its grant): the grant is then
+        # reported as to be made, with a warning, instead of failing the dry run.
+        required = not self.check_mode
+        role = self.role(item["role"], required=required)
         if item.get("user"):
-            actor_kind, actor_id = "user", self.user(item["user"], item["user_domain"])["id"]
+            actor_kind, actor = "user", self.user(item["user"], item["user_domain"], required=required)
         else:
-            actor_kind, actor_id = "group", self.group(item["group"], item["group_domain"])["id"]
+            actor_kind, actor = "group", self.group(item["group"], item["group_domain"], required=required)
         if item.get("project"):
-            scope_kind, scope_id = "project", self.project(item["project"], item["project_domain"])["id"]
-            path = "projects/%s/%ss/%s/roles/%s"
+            scope_kind, path = "project", "projects/%s/%ss/%s/roles/%s"
+            scope = self.project(item["project"], item["project_domain"], required=required)
+            scope_id = scope and scope["id"]
         elif item.get("domain"):
-            scope_kind, scope_id = "domain", self.domain_id(item["domain"])
-            path = "domains/%s/%ss/%s/roles/%s"
+            scope_kind, scope, path = "domain", True, "domains/%s/%ss/%s/roles/%s"
+            scope_id = self.domain_id(item["domain"])
         else:
-            scope_kind, scope_id, path = "system", None, "system/%ss/%s/roles/%s"
+            scope_kind, scope, scope_id, path = "system", True, None, "system/%ss/%s/roles/%s"
+        missing = [kind for kind, found in (("role", role), (actor_kind, actor), (scope_kind, scope)) if not found]
+        if missing:
+            self.ansible.warn("check mode: %s not found; the grant of %s is reported as to be made, as it "
+                              "will be if an earlier task creates %s" % (
+                                  " and ".join("%s %r" % (k, item[k]) for k in missing), item["role"],
+                                  "them" if len(missing) > 1 else "it"))
+            want = item["state"] == "present"
+            return {"item": item, "url": None, "exists": False, "action": "granted" if want else "none"}
+        role_id, actor_id = role["id"], actor["id"]
         exists = any(assignment_matches(a, actor_kind, actor_id, scope_kind, scope_id)
                      for a in self.assignments(role_id))
         if scope_kind == "system":

@@ -12,7 +12,7 @@ from labtest import read_secrets
 # Listening on every address, by design: Apache (the dashboard, and its redirect to TLS).
 PUBLIC_PORTS = {80, 443}
 # Where the generated secrets may be written on the host.
-SECRET_DIRS = "/etc /root /usr/local /var/lib/lab-openstack"
+SECRET_DIRS = "/etc /root /usr/local"
 
 
 def _listeners(host):

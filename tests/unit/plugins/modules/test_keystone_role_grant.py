@@ -210,6 +210,35 @@ def test_check_mode_predicts_and_writes_nothing(keystone, run, state, existing, 
     assert keystone.state() == state
 
 
+@pytest.mark.parametrize(("params", "missing"), [
+    ({"role": "member", "user": "robust", "project": "demo"}, "user 'robust'"),
+    ({"role": "auditor", "user": "demo", "project": "demo"}, "role 'auditor'"),
+    ({"role": "member", "user": "demo", "project": "newproj"}, "project 'newproj'"),
+], ids=["user", "role", "project"])
+@pytest.mark.usefixtures("lab")
+def test_check_mode_reports_a_grant_on_what_an_earlier_task_creates(monkeypatch, keystone, run, params, missing):
+    from ansible.module_utils import basic
+
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning: warnings.append(warning))
+    result = run(keystone_role_grant, params, check_mode=True, diff=True)
+
+    assert result.get("failed") is not True
+    assert result["changed"] is True
+    assert result["grants"][0]["action"] == "granted"
+    assert result["diff"]["after"]["grants"] == [{k: params[k] for k in ("role", "user", "project")}]
+    assert any(missing in warning for warning in warnings)
+    assert keystone.writes == []
+
+
+def test_check_mode_revoking_from_a_missing_user_is_a_no_op(keystone, run, lab):
+    result = run(keystone_role_grant, {"role": "member", "user": "robust", "project": "demo", "state": "absent"},
+                 check_mode=True)
+
+    assert result["changed"] is False
+    assert keystone.writes == []
+
+
 def test_diff_of_a_grant(keystone, run, lab):
     result = run(keystone_role_grant, {"role": "member", "group": "ops", "domain": "lab"}, diff=True)
 
