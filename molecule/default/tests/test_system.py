@@ -181,7 +181,7 @@ def test_erlang_distribution_and_epmd_stay_off_other_addresses(host, mgmt):
     assert listeners(host, 25672) == [mgmt]
     assert listeners(host, 4369) == sorted(["127.0.0.1", mgmt])
     # and rabbitmqctl still reaches the node through them
-    assert host.check_output("rabbitmqctl --quiet eval 'node().'").startswith("rabbit@")
+    assert host.check_output("rabbitmqctl --quiet eval 'node().'").strip("'").startswith("rabbit@")
 
 
 # --- Mysql --------------------------------------------------------------------------------
