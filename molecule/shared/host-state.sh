@@ -36,7 +36,10 @@ sysctl net.ipv4.ip_forward
 section "volume groups"
 { vgs --noheadings -o vg_name 2>/dev/null || true; } | sed 's/ //g' | sort
 section "loop devices backed by lab files"
-{ losetup -n -O BACK-FILE 2>/dev/null || true; } | grep -F /var/lib/lab-openstack || true
+# Loop devices are the kernel's: a container sees those of its neighbours too; only the
+# files of this host count.
+{ losetup -n -O BACK-FILE 2>/dev/null || true; } | grep -F /var/lib/lab-openstack \
+  | while read -r file; do if [ -e "$file" ]; then echo "$file"; fi; done
 section "virtual machines"
 { virsh list --all --name 2>/dev/null || true; } | sed '/^$/d' | sort
 section "files"
