@@ -97,7 +97,9 @@ class Run:
         """Every diff of the run, as text."""
         text = []
         for _name, _label, result in self.results():
-            for diff in result.get("diff") or []:
+            diffs = result.get("diff") or []
+            # A module's diff is one dict; template and copy give a list of them.
+            for diff in [diffs] if isinstance(diffs, dict) else diffs:
                 if isinstance(diff, dict):
                     text.extend(str(diff.get(key, "")) for key in ("before", "after", "prepared"))
         return "\n".join(text)
