@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # What a host has, as site.yml records it before its first run (lab-host-record.sh DIR: one
 # list a file in DIR, written once) and as playbooks/uninstall.yml reads it now (no
 # argument: the same lists on stdout, each after a "## name" line). One script, so that the
