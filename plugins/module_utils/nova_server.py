@@ -204,6 +204,12 @@ def going(server):
     return server.get("status") in GOING or server.get(TASK_STATE) == "deleting"
 
 
+def split_availability_zone(value):
+    """Nova's ZONE, ZONE:HOST or ZONE:HOST:NODE as (zone, host); either may be empty."""
+    parts = (value or "").split(":")
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
 def encode_user_data(text, parameter="user_data"):
     """user_data as Nova takes it (base64 of the UTF-8 text); fails when Nova would refuse it."""
     if text is None:

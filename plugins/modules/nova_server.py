@@ -77,6 +77,9 @@ options:
   availability_zone:
     description:
       - Availability zone to boot in. When not given, Nova chooses.
+      - Nova's C(ZONE:HOST) (or C(ZONE:HOST:NODE)) form puts the server on that compute host; Nova allows it
+        to admins only. The zone is compared with the server's, and the host with the server's host where
+        Nova shows it (to an admin).
       - Compared with the server's only when given.
     type: str
   metadata:
@@ -326,7 +329,8 @@ class NovaServerModule(nova.ServerModule):
             "task_state": None, "image": desired["image"]["name"], "flavor": desired["flavor"]["name"],
             "key_name": desired["key_name"], "networks": sorted(n["name"] for n in desired["networks"]),
             "addresses": dict(sorted(addresses.items())), "host": None,
-            "security_groups": desired["security_groups"], "availability_zone": desired["availability_zone"],
+            "security_groups": desired["security_groups"],
+            "availability_zone": nova.split_availability_zone(desired["availability_zone"])[0] or None,
             "metadata": dict(desired["metadata"] or {}), "fault": None,
         }
 
@@ -363,9 +367,14 @@ class NovaServerModule(nova.ServerModule):
         if (desired["user_data"] is not None and nova.USER_DATA in server
                 and (server[nova.USER_DATA] or None) != desired["user_data"]):
             found.append("other user_data")
-        zone = server.get(nova.AVAILABILITY_ZONE)
-        if desired["availability_zone"] is not None and zone != desired["availability_zone"]:
-            found.append("availability_zone %s, not %s" % (zone, desired["availability_zone"]))
+        if desired["availability_zone"] is not None:
+            wanted_zone, wanted_host = nova.split_availability_zone(desired["availability_zone"])
+            zone, host = server.get(nova.AVAILABILITY_ZONE), server.get(nova.HOST)
+            if wanted_zone and zone != wanted_zone:
+                found.append("availability_zone %s, not %s" % (zone, wanted_zone))
+            if wanted_host and host is not None and host != wanted_host:
+                found.append("host %s, not %s (availability_zone %s)" % (host, wanted_host,
+                                                                        desired["availability_zone"]))
         return found
 
     # --- writing ----------------------------------------------------------------------------------

@@ -129,3 +129,15 @@ def test_in_subnets():
     assert nova.in_subnets("10.0.0.77", subnets)["id"] == "s1"
     assert nova.in_subnets("fd00::9", subnets)["id"] == "s6"
     assert nova.in_subnets("10.0.1.1", subnets) is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("nova", ("nova", "")),
+    ("nova:compute1", ("nova", "compute1")),
+    ("nova:compute1:node1", ("nova", "compute1")),
+    (":compute1", ("", "compute1")),
+    ("nova::node1", ("nova", "")),
+    (None, ("", "")),
+])
+def test_split_availability_zone(value, expected):
+    assert nova.split_availability_zone(value) == expected

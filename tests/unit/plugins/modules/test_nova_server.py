@@ -182,6 +182,57 @@ def test_boot_with_every_option(cloud, lab, run):
     assert len(boots(cloud)) == 1
 
 
+def test_boot_on_a_host_by_availability_zone(cloud, lab, run):
+    params = base(availability_zone="nova:compute2")
+
+    result = run(params)
+
+    assert boots(cloud)[0].json["server"]["availability_zone"] == "nova:compute2"
+    assert result["server"]["availability_zone"] == "nova"
+    assert result["server"]["host"] == "compute2"
+
+    again = run(params)
+
+    assert again["changed"] is False
+    assert len(boots(cloud)) == 1
+
+
+def test_boot_on_a_host_check_mode_predicts_the_zone_alone(cloud, lab, run):
+    result = run(base(availability_zone="nova:compute2"), check_mode=True)
+
+    assert result["changed"] is True
+    assert result["server"]["availability_zone"] == "nova"
+    assert cloud.all_writes == []
+
+
+@pytest.mark.parametrize(("zone", "expected"), [
+    ("nova:compute2", "host compute1, not compute2 (availability_zone nova:compute2)"),
+    ("nova:compute2:compute2", "host compute1, not compute2 (availability_zone nova:compute2:compute2)"),
+    ("zone2:compute1", "availability_zone nova, not zone2"),
+])
+def test_a_server_on_another_host_than_asked_is_a_difference(cloud, lab, run, zone, expected):
+    server = existing(cloud, lab)
+
+    result = run(base(availability_zone=zone))
+
+    assert result["failed"] is True
+    assert expected in result["msg"]
+    assert cloud.find_server(server["id"]) is server
+
+
+def test_the_host_is_not_compared_when_nova_does_not_show_it(cloud, lab, run):
+    existing(cloud, lab)
+    cloud.admin = False
+
+    assert run(base(availability_zone="nova:compute2"))["changed"] is False
+
+
+def test_a_zone_without_a_host_compares_the_zone_alone(cloud, lab, run):
+    existing(cloud, lab)
+
+    assert run(base(availability_zone="nova::compute1"))["changed"] is False
+
+
 def test_networks_not_given_boots_on_the_only_network_of_the_project(cloud, lab, run):
     result = run(base())
 
