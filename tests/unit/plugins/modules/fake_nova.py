@@ -5,8 +5,8 @@
 
 Requests are routed by the service type of their endpoint filter: ``compute`` to a small Nova
 (flavors and their ``os-extra_specs``, keypairs per user, servers with their metadata,
-security-group actions and ``os-volume_attachments``), ``network`` to a small Neutron
-(networks, subnets, ports, security groups, floating IPs, routers), ``volumev3`` to a small
+security-group actions and ``os-volume_attachments``, compute services), ``network`` to a small
+Neutron (networks, subnets, ports, security groups, floating IPs, routers, agents), ``volumev3`` to a small
 Cinder (volumes and volume types). Images stay with FakeGlance, identity with FakeKeystone.
 The APIs really store what they are told; ``nova_calls``, ``network_calls`` and
 ``cinder_calls`` record the requests, ``answers[(method, path)]`` replaces an answer.
@@ -35,6 +35,12 @@ extending, detaching, deleting) and the volume reaches its next status after ``s
 reads of it; ``create_outcome``, ``attach_outcome``, ``extend_outcome`` and ``delete_outcome``
 choose that status, to play Cinder's and Nova's failures. Listings answer pages of
 ``page_size`` items with a next link when it is set.
+
+Compute hosts: ``compute_service`` adds a host's nova-compute service (its ``state``, up or down,
+is what the test says, as Nova's servicegroup would report it) and ``agent`` a Neutron agent
+of a host (``alive`` likewise). Deleting a compute service that still hosts servers is refused
+with Nova's 409. An admin lists every project's servers with ``all_tenants`` and filters them
+by ``host``; Nova ignores the ``host`` filter of anyone else and refuses their ``all_tenants``.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ NEUTRON_FILTERS = {
     "security-groups": {"project_id", "name"},
     "floatingips": {"port_id", "floating_network_id", "project_id", "floating_ip_address", "id"},
     "routers": set(),
+    "agents": {"host", "binary", "agent_type", "id"},
 }
 NOVA_ERRORS = {400: "badRequest", 403: "forbidden", 404: "itemNotFound", 409: "conflictingRequest"}
 DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_managing")
@@ -126,6 +133,8 @@ class FakeNova(FakeGlance):
         self.routers = []
         self.volumes = []
         self.volume_types = [{"id": "vt-0000", "name": "__DEFAULT__", "is_public": True, "description": None}]
+        self.services = []  # Nova's compute services (os-services)
+        self.agents = []  # Neutron's agents
         self.nova_calls = []
         self.network_calls = []
         self.cinder_calls = []
@@ -173,10 +182,11 @@ class FakeNova(FakeGlance):
         """A server already there (ACTIVE unless told) of project (a name) or project_id, the caller's
         by default. With an image and a flavor it is booted as Nova would, with a port on each of
         networks (a network, or (network, fixed_ip)); without, it is a bare server, as volume tests
-        need."""
+        need. Either is on the host of availability_zone ZONE:HOST when given, on HOST otherwise."""
         project_id = project_id or (project_id_of(project) if project else self.project_id)
         if image is None:
-            item = self._new_server({"name": name}, project_id, None, flavor, ["default"])
+            item = self._new_server({"name": name, "availability_zone": attrs.get("availability_zone")}, project_id,
+                                    None, flavor, ["default"])
             self.servers.append(item)
         else:
             body = {"name": name, "imageRef": image["id"], "flavorRef": flavor["id"],
@@ -195,6 +205,15 @@ class FakeNova(FakeGlance):
         if item["status"] == "BUILD":
             self._finish(item, error=attrs.get("fault", "No valid host was found. ") if status == "ERROR" else None)
         item["status"] = status
+        return item
+
+    def compute_service(self, host, status="enabled", state="up", *, zone="nova", disabled_reason=None,
+                        binary="nova-compute"):
+        """A service of host as os-services shows it from microversion 2.53 (its ID a UUID)."""
+        item = {"id": "5e27c1d0-0000-4000-8000-%012d" % next(self._nova_ids), "binary": binary, "host": host,
+                "zone": zone, "status": status, "state": state, "disabled_reason": disabled_reason,
+                "updated_at": "2026-11-25T00:00:00.000000", "forced_down": False}
+        self.services.append(item)
         return item
 
     # --- building the state: Neutron -----------------------------------------------------------
@@ -238,6 +257,13 @@ class FakeNova(FakeGlance):
             self.port(self._network(subnet["network_id"]), device_id=item["id"],
                       device_owner="network:router_interface",
                       ip=subnet["gateway_ip"] if subnet["gateway_ip"] not in used else None)
+        return item
+
+    def agent(self, host, binary="neutron-linuxbridge-agent", agent_type="Linux bridge agent", alive=True):
+        item = {"id": self._id("agt"), "host": host, "binary": binary, "agent_type": agent_type, "alive": alive,
+                "admin_state_up": True, "topic": "N/A", "availability_zone": None,
+                "heartbeat_timestamp": "2026-11-25 00:00:00", "configurations": {}}
+        self.agents.append(item)
         return item
 
     def port(self, network, device_id="", device_owner="", ip=None, project_id=CALLER_PROJECT):
@@ -312,6 +338,12 @@ class FakeNova(FakeGlance):
     def volume_named(self, name):
         return next((v for v in self.volumes if v["name"] == name), None)
 
+    def services_of(self, host):
+        return [s for s in self.services if s["host"] == host]
+
+    def agents_of(self, host):
+        return [a for a in self.agents if a["host"] == host]
+
     @property
     def nova_writes(self):
         return [c for c in self.nova_calls if c.method != "GET"]
@@ -332,7 +364,8 @@ class FakeNova(FakeGlance):
         """What Nova, Neutron and Cinder hold, to compare before and after a run."""
         return copy.deepcopy((self.flavors, self.extra_specs, self.keypairs, self.servers, self.networks,
                               self.subnets, self.ports, self.floatingips,
-                              [{k: v for k, v in vol.items() if k != "_pending"} for vol in self.volumes]))
+                              [{k: v for k, v in vol.items() if k != "_pending"} for vol in self.volumes],
+                              self.services, self.agents))
 
     def _network(self, network_id):
         return next((n for n in self.networks if n["id"] == network_id), None)
@@ -410,6 +443,8 @@ class FakeNova(FakeGlance):
             return self._keypairs(method, url, parts, query, body, mv)
         if parts[0] == "servers":
             return self._servers(method, url, parts, query, body, mv)
+        if parts[0] == "os-services":
+            return self._services(method, url, parts, query, body, mv)
         return self._unknown(method, url)
 
     def flavor_view(self, flavor, mv):
@@ -530,11 +565,17 @@ class FakeNova(FakeGlance):
 
     def _servers(self, method, url, parts, query, body, mv):  # noqa: PLR0911, PLR0912, PLR0917 - one answer per route
         if parts == ["servers", "detail"] and method == "GET":
-            if set(query) - {"name", "marker", "limit"}:
+            if set(query) - {"name", "marker", "limit", "all_tenants", "host"}:
                 self.unexpected.append(("server listing query", query))
+            if "all_tenants" in query and not self.admin:
+                return nova_error(403, "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be "
+                                       "performed.")
+            everyone = query.get("all_tenants", "0").lower() not in ("0", "false", "off", "no")
+            host = query.get("host") if self.admin else None  # an admin-only filter, ignored for others
             pattern = re.compile(query.get("name", ""))
             mine = [self._server_view(s, mv) for s in self.servers
-                    if s["tenant_id"] == self.project_id and pattern.search(s["name"])]
+                    if (everyone or s["tenant_id"] == self.project_id) and pattern.search(s["name"])
+                    and (host is None or s["OS-EXT-SRV-ATTR:host"] == host)]
             return self._paged(mine, "servers", query, NOVA_URL + "/servers/detail")
         if parts == ["servers"] and method == "POST" and not query:
             return self._boot((body or {}).get("server") or {}, self.project_id)
@@ -623,7 +664,10 @@ class FakeNova(FakeGlance):
             "OS-EXT-SRV-ATTR:hypervisor_hostname": None, "OS-EXT-SRV-ATTR:instance_name": "instance-%08x" % (
                 len(self.servers) + 1), "OS-EXT-SRV-ATTR:user_data": attrs.get("user_data"),
             "created": CREATED, "updated": CREATED, "accessIPv4": "",
-            "_flavor_id": flavor["id"] if flavor else None, "_zone": attrs.get("availability_zone") or "nova",
+            "_flavor_id": flavor["id"] if flavor else None,
+            # Nova's ZONE:HOST forces the host (admins only); the server shows the zone alone.
+            "_zone": (attrs.get("availability_zone") or "nova").split(":")[0] or "nova",
+            "_host": ((attrs.get("availability_zone") or "").split(":") + ["", ""])[1] or HOST,
             "_build": math.inf if self.build_polls is None else self.build_polls, "_deleting": None,
             "_fips": {}, "_lag": None,
         }
@@ -638,7 +682,7 @@ class FakeNova(FakeGlance):
                 self._delete_port(port)
             return
         server.update({"status": "ACTIVE", "OS-EXT-STS:vm_state": "active", "OS-EXT-STS:power_state": 1,
-                       "OS-EXT-SRV-ATTR:host": HOST, "OS-EXT-SRV-ATTR:hypervisor_hostname": HOST,
+                       "OS-EXT-SRV-ATTR:host": server["_host"], "OS-EXT-SRV-ATTR:hypervisor_hostname": server["_host"],
                        "OS-EXT-AZ:availability_zone": server["_zone"]})
 
     def _advance(self, server):
@@ -774,6 +818,48 @@ class FakeNova(FakeGlance):
             "id": volume["id"], "volumeId": volume["id"], "serverId": server["id"], "device": device,
             "tag": None, "delete_on_termination": False}})
 
+    def _services(self, method, url, parts, query, body, mv):  # noqa: PLR0911, PLR0917 - one answer per route
+        if len(parts) == 1 and method == "GET":
+            unknown = sorted(set(query) - {"host", "binary"})
+            if unknown:  # refused from 2.75
+                self.unexpected.append(("service listing query", query))
+                return nova_error(400, "Invalid input for query parameters %s." % ", ".join(unknown))
+            found = [s for s in self.services if all(s[k] == v for k, v in query.items())]
+            return FakeResponse(200, {"services": copy.deepcopy(found)})
+        if len(parts) != 2 or query or mv < (2, 53):
+            return self._unknown(method, url)
+        service = next((s for s in self.services if s["id"] == parts[1]), None)
+        if service is None:
+            return nova_error(404, "Service %s not found." % parts[1])
+        if method == "PUT":
+            return self._service_update(service, body or {})
+        if method == "DELETE":
+            if service["binary"] == "nova-compute" and any(
+                    s["OS-EXT-SRV-ATTR:host"] == service["host"] for s in self.servers):
+                return nova_error(409, "Unable to delete compute service that is hosting instances. Migrate or "
+                                       "delete the instances first.")
+            self.services.remove(service)  # with it, Nova deletes the host's resource provider and host mapping
+            return FakeResponse(204)
+        return self._unknown(method, url)
+
+    @staticmethod
+    def _service_update(service, attrs):
+        """PUT os-services/<id> as Nova answers it from 2.53."""
+        status, reason = attrs.get("status"), attrs.get("disabled_reason")
+        if set(attrs) - {"status", "disabled_reason", "forced_down"} or status not in (None, "enabled", "disabled"):
+            return nova_error(400, "Invalid input for field/attribute service.")
+        if reason is not None and (not isinstance(reason, str) or not 1 <= len(reason) <= 255):
+            return nova_error(400, "Invalid input for field/attribute disabled_reason.")
+        if status == "enabled" and "disabled_reason" in attrs:
+            return nova_error(400, "Specifying 'disabled_reason' with status 'enabled' is invalid.")
+        if status is None and "forced_down" not in attrs:
+            return nova_error(400, "No updates were requested. Fields 'status' or 'forced_down' should be specified.")
+        if status is not None:
+            service.update(status=status, disabled_reason=reason if status == "disabled" else None)
+        if "forced_down" in attrs:
+            service["forced_down"] = bool(attrs["forced_down"])
+        return FakeResponse(200, {"service": copy.deepcopy(service)})
+
     # --- Neutron -------------------------------------------------------------------------------
     def _neutron(self, method, url, parts, query, body):  # noqa: PLR0911 - one answer per route
         if parts[0] != "v2.0" or len(parts) < 2 or parts[1] not in NEUTRON_FILTERS:
@@ -786,6 +872,12 @@ class FakeNova(FakeGlance):
             items = getattr(self, collection.replace("-", "_"))
             found = [i for i in items if all(self._matches(i.get(k), v) for k, v in query.items())]
             return FakeResponse(200, {collection.replace("-", "_"): copy.deepcopy(found)})
+        if collection == "agents" and len(parts) == 3 and method == "DELETE" and not query:
+            agent = next((a for a in self.agents if a["id"] == parts[2]), None)
+            if agent is None:
+                return neutron_error(404, "AgentNotFound", "Agent %s could not be found." % parts[2])
+            self.agents.remove(agent)
+            return FakeResponse(204)
         if collection != "floatingips" or query:
             self.unexpected.append((method, url))
             return neutron_error(404, "HTTPNotFound", "The resource could not be found.")
