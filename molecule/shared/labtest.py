@@ -105,12 +105,12 @@ class Run:
         return "\n".join(text)
 
 
-def ansible_playbook(playbook, *args, extra_vars=None, tmp_path=None):
-    """ansible-playbook of the project's playbook against the scenario's inventory, with the
-    JSON callback; extra_vars go through a 0600 file, never the command line."""
+def ansible_playbook(playbook, *args, extra_vars=None, tmp_path=None, inventory=None):
+    """ansible-playbook of the project's playbook against the scenario's inventory (or another),
+    with the JSON callback; extra_vars go through a 0600 file, never the command line."""
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_VERBOSITY="0",
                ANSIBLE_LOG_PATH=str(EPHEMERAL / "robustness.log"), ANSIBLE_FORCE_COLOR="0")
-    command = ["ansible-playbook", "-i", str(EPHEMERAL / "inventory"), str(PROJECT / playbook), *args]
+    command = ["ansible-playbook", "-i", str(inventory or EPHEMERAL / "inventory"), str(PROJECT / playbook), *args]
     if extra_vars is not None:
         vars_file = Path(tmp_path) / "extra-vars.json"
         vars_file.write_text(json.dumps(extra_vars))

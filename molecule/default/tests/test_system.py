@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from labtest import LOG_FILE, SECRETS_FILE, leaked_secrets, listeners
+from labtest import LOG_FILE, SECRETS_FILE, ansible_playbook, leaked_secrets, listeners
 
 AMQP_LOGIN = (Path(__file__).parent / "amqp_login.py").read_text()
 # ping without iputils-ping (not on the system sections' host): one ICMP echo, rc 0 on its reply
@@ -236,3 +236,25 @@ def test_verbose_log_holds_no_secret(secrets):
     assert "changed:" in log or "ok:" in log
     leaked = leaked_secrets(secrets, log)
     assert leaked == []
+
+
+# --- An interrupted run (last: it reconfigures chrony) ---------------------------------
+def test_a_package_left_unpacked_is_configured_by_the_next_run(host, tmp_path):
+    """A run killed between dpkg's unpack and configure leaves the package half-installed and
+    every apt task after it failing: the next run, whatever its tags, finishes it first."""
+    debs = host.run("ls /var/cache/apt/archives/chrony_*.deb").stdout.split()
+    if not debs:
+        host.check_output("cd /tmp && apt-get download chrony")
+        debs = host.check_output("ls /tmp/chrony_*.deb").split()
+    host.check_output("dpkg --unpack %s", debs[-1])
+    assert "chrony" in host.run("dpkg --audit").stdout
+
+    run = ansible_playbook("site.yml", "--tags", "ntp", tmp_path=tmp_path)
+
+    assert run.rc == 0, run.failures()
+    assert ("Finish the package installation an interrupted run left half-done", None) in run.changed()
+    assert host.run("dpkg --audit").stdout == ""
+    assert host.package("chrony").is_installed
+    assert host.service("chrony").is_running
+    # dpkg kept the role's configuration (--force-confold): the section has nothing to redo.
+    assert [name for name, _label in run.changed() if "ntp :" in name] == []
