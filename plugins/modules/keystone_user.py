@@ -104,7 +104,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads the users (and tests passwords) and reports what would change, writing nothing.
+    description:
+      - Reads the users (and tests passwords) and reports what would change, writing nothing.
+      - A O(default_project) that does not exist yet (an earlier task of the run creates it) is reported as
+        C((NAME, not created yet)) with a warning, instead of failing the dry run.
   diff_mode:
     support: full
     description: Shows each user before and after; a password change shows as C(password changed), never the value.
@@ -181,8 +184,16 @@ class UserModule(KeystoneModule):
             return plan
         desired = {"email": item["email"], "description": item["description"], "enabled": item["enabled"]}
         if item["default_project"]:
-            desired["default_project_id"] = self.project(
-                item["default_project"], item["default_project_domain"], parameter="default_project")["id"]
+            # In check mode the project may be one an earlier task of the same run creates (a new
+            # project and its user): the user is then predicted with it, with a warning, instead
+            # of failing the dry run. A real run still fails on a missing project.
+            project = self.project(item["default_project"], item["default_project_domain"],
+                                   required=not self.check_mode, parameter="default_project")
+            if project is None:
+                self.ansible.warn("check mode: default_project %r not found; user %s is reported with it, as it "
+                                  "will be if an earlier task creates it" % (item["default_project"], item["name"]))
+                project = {"id": "(%s, not created yet)" % item["default_project"]}
+            desired["default_project_id"] = project["id"]
         if current is None:
             body = {k: v for k, v in desired.items() if v is not None}
             body.update(name=item["name"], domain_id=domain_id, enabled=body.get("enabled", True))

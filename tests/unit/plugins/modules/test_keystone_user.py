@@ -243,6 +243,33 @@ def test_check_mode_shows_the_user_it_would_make(keystone, run, projects):
     assert result["diff"]["after"]["password"] == "password set"
 
 
+@pytest.mark.parametrize("name", ["newuser", "demo"], ids=["new-user", "existing-user"])
+def test_check_mode_predicts_a_default_project_an_earlier_task_creates(monkeypatch, keystone, run, demo, name):
+    from ansible.module_utils import basic
+
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, warning: warnings.append(warning))
+    state = keystone.state()
+
+    result = run(keystone_user, {"name": name, "default_project": "newproj"}, check_mode=True, diff=True)
+
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True
+    assert result["user"]["default_project_id"] == "(newproj, not created yet)"
+    assert result["diff"]["after"]["default_project_id"] == "(newproj, not created yet)"
+    assert any("default_project 'newproj' not found" in w for w in warnings)
+    assert keystone.writes == []
+    assert keystone.state() == state
+
+
+def test_a_missing_default_project_fails_a_real_run(keystone, run, demo):
+    result = run(keystone_user, {"name": "newuser", "default_project": "newproj"})
+
+    assert result["failed"] is True
+    assert "default_project 'newproj' does not exist" in result["msg"]
+    assert keystone.writes == []
+
+
 def test_check_mode_tests_the_password_to_predict(keystone, run, demo):
     result = run(keystone_user, {"name": "demo", "password": NEW_PASSWORD}, check_mode=True, diff=True)
 
