@@ -114,7 +114,8 @@ def test_nat_is_the_roles_own_table_loaded_at_boot(host):
     unit = host.service("lab-openstack-nat")
     assert unit.is_enabled and unit.is_running
     table = host.check_output("nft list table ip lab_openstack_nat")
-    assert 'ip saddr 192.168.100.0/24 ip daddr != 192.168.100.0/24 oifname != "brq*" masquerade' in table
+    assert ('ip saddr 192.168.100.0/24 ip daddr != 192.168.100.0/24 oifname != "brq*" oifname != "br0" '
+            'oifname != "br1" masquerade') in table
     assert 'iifname "brq*" ct zone set 4096' in table
     # networkd's IPMasquerade (no exclusion for bridged packets) is not used
     assert "IPMasquerade" not in host.file("/etc/systemd/network/50-lab-br0.network").content_string
