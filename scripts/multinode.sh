@@ -32,7 +32,7 @@ EPH="$MOLECULE_EPHEMERAL_DIRECTORY"
 mkdir -p "$ART"
 started=$SECONDS
 step() { log "$1 ($((SECONDS - started)) s)"; }
-recap() { grep -a -A3 'PLAY RECAP' "$1" | grep -aE '(ok|changed)=' || true; }
+recap() { sed 's/\x1b\[[0-9;]*m//g' "$1" | sed -n '/PLAY RECAP/,$p' | grep -aE ': ok=[0-9]+ +changed=' || true; }
 
 # The converge's whole output in a log of its own; its recap lines printed. A --skip-tags on
 # the command line replaces molecule.yml's ANSIBLE_SKIP_TAGS (horizon): both are named.

@@ -237,9 +237,9 @@ class ComputeNodeModule(NovaModule):
         if services or agents:
             servers = self.servers_on(host)
             if servers:
-                raise OpenStackError("%s still hosts %d server%s: %s; delete them or migrate them to another host "
-                                     "first" % (host, len(servers), "" if len(servers) == 1 else "s",
-                                                listing(servers)))
+                one = len(servers) == 1
+                raise OpenStackError("%s still hosts %d server%s: %s; delete %s or migrate %s to another host first" % (
+                    host, len(servers), "" if one else "s", listing(servers), *(["it"] * 2 if one else ["them"] * 2)))
             alive = sorted({str(a.get("binary")) for a in agents if a.get("alive")})
             compute_up = any(s.get("state") == "up" for s in services)
             if (compute_up or alive) and not self.params["force"]:

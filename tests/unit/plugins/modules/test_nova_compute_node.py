@@ -188,7 +188,7 @@ def test_servers_are_named_before_the_services_that_still_run(cloud, run):
 
     result = run(absent())
 
-    assert result["msg"] == "compute2 still hosts 1 server: web2; delete them or migrate them to another host first"
+    assert result["msg"] == "compute2 still hosts 1 server: web2; delete it or migrate it to another host first"
     assert cloud.all_writes == []
 
 
@@ -213,7 +213,7 @@ def test_absent_in_check_mode_refuses_while_servers_are_on_the_host(cloud, lab, 
     result = run(absent(force=True), check_mode=True)
 
     assert result["failed"] is True
-    assert result["msg"] == "compute2 still hosts 1 server: web2; delete them or migrate them to another host first"
+    assert result["msg"] == "compute2 still hosts 1 server: web2; delete it or migrate it to another host first"
 
 
 def test_absent_refuses_while_nova_compute_is_up(cloud, run):
