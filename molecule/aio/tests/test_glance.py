@@ -109,7 +109,7 @@ def test_image_save_returns_the_uploaded_bytes(host):
         saved = host.check_output("sha256sum /tmp/demo-private.saved").split()[0]
     finally:
         host.run("rm -f /tmp/demo-private.saved")
-    source = host.check_output("sha256sum /root/demo-private.img").split()[0]
+    source = host.check_output("sha256sum /var/tmp/demo-private.img").split()[0]
     assert saved == source
 
 
