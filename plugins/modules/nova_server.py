@@ -373,8 +373,8 @@ class NovaServerModule(nova.ServerModule):
             if wanted_zone and zone != wanted_zone:
                 found.append("availability_zone %s, not %s" % (zone, wanted_zone))
             if wanted_host and host is not None and host != wanted_host:
-                found.append("host %s, not %s (availability_zone %s)" % (host, wanted_host,
-                                                                        desired["availability_zone"]))
+                found.append("host %s, not %s (availability_zone %s)" % (
+                    host, wanted_host, desired["availability_zone"]))
         return found
 
     # --- writing ----------------------------------------------------------------------------------
