@@ -29,6 +29,20 @@ echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > "$rootfs/etc/apt/apt
 rm -f "$rootfs/var/lib/dbus/machine-id"
 # udev stays: in a privileged container /sys is writable, so systemd-networkd waits
 # for udev to initialise links before it configures the bridges.
+# slirp4netns' tap0 is the container's "server NIC": it keeps the MAC slirp4netns gave it, as a
+# real NIC keeps its permanent one. Otherwise udev's MACAddressPolicy=persistent (99-default.link)
+# replaces it at boot, after the kernel derived tap0's IPv6 addresses from the first one; the
+# next router advertisement adds a second address, at a time that depends on slirp4netns, and
+# the uninstall test (molecule/shared/host-state.sh) would see it as something the lab left.
+# Only "tap0": the taps Nova and Neutron create are named tap<port id>.
+mkdir -p "$rootfs/etc/systemd/network"
+cat > "$rootfs/etc/systemd/network/10-lab-container-tap0.link" <<'LINK'
+[Match]
+OriginalName=tap0
+
+[Link]
+MACAddressPolicy=none
+LINK
 for unit in getty@.service console-getty.service serial-getty@.service systemd-firstboot.service \
             systemd-remount-fs.service sys-kernel-config.mount; do
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"

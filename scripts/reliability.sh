@@ -169,21 +169,24 @@ for phase in $PHASES; do
       echo "host state equal to before the deploy: $(grep -c '^## ' "$ART/state-before.txt") sections, $(grep -vc '^## ' "$ART/state-before.txt") lines"
       ;;
     again)
-      step "deploy again (-vvv)"
+      # A second "again" in PHASES (create again uninstall again) keeps the first one's logs.
+      again_n=$((${again_n:-0} + 1))
+      tag="again$([ "$again_n" = 1 ] || echo "$again_n")"
+      step "deploy again (-vvv), $tag"
       # The verifier greps the plain log of the runs for secrets: the new deploy's alone.
-      [ -f "$EPH/ansible.log" ] && mv "$EPH/ansible.log" "$ART/ansible-before-uninstall.log"
+      [ -f "$EPH/ansible.log" ] && mv "$EPH/ansible.log" "$ART/ansible-before-$tag.log"
       start=0
-      molecule converge -s "$SCENARIO" -- -vvv >"$ART/again.log" 2>&1 || { tail -n 30 "$ART/again.log"; exit 1; }
-      grep -a 'changed=' "$ART/again.log" | tail -n 1
+      molecule converge -s "$SCENARIO" -- -vvv >"$ART/$tag.log" 2>&1 || { tail -n 30 "$ART/$tag.log"; exit 1; }
+      grep -a 'changed=' "$ART/$tag.log" | tail -n 1
       step "idempotence"
-      molecule idempotence -s "$SCENARIO" 2>&1 | tee "$ART/again-idempotence.log" | tail -n 4
-      run_log "$start" >"$ART/again-ansible.log"
-      grep_secrets "$ART/again.log" "$ART/again-idempotence.log" "$ART/again-ansible.log"
+      molecule idempotence -s "$SCENARIO" 2>&1 | tee "$ART/$tag-idempotence.log" | tail -n 4
+      run_log "$start" >"$ART/$tag-ansible.log"
+      grep_secrets "$ART/$tag.log" "$ART/$tag-idempotence.log" "$ART/$tag-ansible.log"
       # The deployment's own verifier; the fault and bad-input tests ran on this host before
       # the uninstall (verify phase) and run in CI.
       step "verify (without test_robustness.py and test_bad_input.py)"
       PYTEST_ADDOPTS="-k 'not test_robustness and not test_bad_input'" \
-        molecule verify -s "$SCENARIO" 2>&1 | tee "$ART/verify-again.txt" | tail -n 5
+        molecule verify -s "$SCENARIO" 2>&1 | tee "$ART/verify-$tag.txt" | tail -n 5
       ;;
     destroy)
       step "destroy"
