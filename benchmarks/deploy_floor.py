@@ -1,0 +1,176 @@
+"""site.yml against its floor, and its no-op re-runs, measured side by side in one run.
+
+Two fresh containers of the lab image, alike (privileged, systemd, slirp4netns, the same
+warm copy of the package cache):
+
+  deploy   site.yml, run as the tutorial's user runs it: on the server itself, with the
+           inventory's local connection (inventories/lab), the repository and its
+           virtualenv mounted read-only at the paths they have here;
+  floor    one `apt-get update` and one `apt-get install` of every package the deploy left
+           installed that the image did not have: the time no deployment can beat;
+
+then, in the deployed container, site.yml again (a no-op: changed=0) and `--tags keystone`
+again. Prints each time, changed=, and the ratios against the targets of the performance
+issue: deploy/floor <= 1.6, no-op < 60 s, --tags keystone no-op < 10 s.
+
+Usage (from scripts/benchmark.sh, which sets up podman, the image and the virtualenv):
+    python benchmarks/deploy_floor.py [--keep] [--cache DIR]
+--cache: the warm package cache to copy into both containers (default: the lab container's,
+which scripts/lab.sh filled). The deploy's run is checked to download nothing: if it did,
+the cache was not warm and the ratio says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("LAB_VENV", ROOT / ".venv")).resolve()
+IMAGE = os.environ["LAB_IMAGE"]
+APT_CACHE = Path(os.environ.get("LAB_APT_CACHE", "/var/cache/lab-openstack/apt-archives"))
+
+# What the lab container's inventory (inventories/lab-container.yml) sets besides the
+# connection: the benchmark's own secrets and loop file, no NTP traffic.
+INVENTORY = """\
+all:
+  children:
+    controller:
+      hosts:
+        aio:
+          ansible_connection: local
+          ansible_python_interpreter: /usr/bin/python3
+          lab_secrets_file: /root/bench.secrets.yml
+          lvm_devices_file: true
+          lvm_loop_file: /var/lib/lab-openstack/cinder-volumes-bench.img
+          lvm_loop_size: 10G
+          ntp_servers: []
+"""
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def start(name, cache):
+    subprocess.run(["podman", "rm", "-f", name], capture_output=True, check=False)
+    sh("podman", "run", "-d", "--name", name, "--hostname", "aio", "--privileged",
+       "--systemd=always", "--network", "slirp4netns",
+       "-v", f"{cache}:/var/cache/apt/archives",
+       "-v", f"{ROOT}:{ROOT}:ro", "-v", f"{VENV}:{VENV}:ro",
+       IMAGE, "/lib/systemd/systemd")
+    for _ in range(60):
+        state = subprocess.run(["podman", "exec", name, "systemctl", "is-system-running"],
+                               capture_output=True, text=True, check=False).stdout.strip()
+        if state in ("running", "degraded"):
+            return
+        time.sleep(1)
+    sys.exit(f"{name}: systemd did not come up")
+
+
+def packages(name):
+    out = sh("podman", "exec", name, "dpkg-query", "-W", "-f", "${db:Status-Status} ${Package}\\n")
+    return {line.split()[1] for line in out.splitlines() if line.startswith("installed ")}
+
+
+def remove(name):
+    # The deploy's loop devices belong to the machine: detach them before the container goes.
+    subprocess.run([str(ROOT / "scripts/container-loops.sh"), name], capture_output=True, check=False)
+    subprocess.run(["podman", "rm", "-f", name], capture_output=True, check=False)
+
+
+def timed(name, argv, log):
+    began = time.monotonic()
+    proc = subprocess.run(["podman", "exec", "-w", str(ROOT),
+                           "-e", "LC_ALL=C.UTF-8", "-e", "ANSIBLE_FORCE_COLOR=0",
+                           "-e", "DEBIAN_FRONTEND=noninteractive", name] + argv,
+                          text=True, capture_output=True, check=False)
+    elapsed = time.monotonic() - began
+    log.write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(argv[:3])} failed in {name} ({proc.returncode}): see {log}")
+    return elapsed, proc.stdout
+
+
+def recap(out):
+    found = re.findall(r"ok=(\d+)\s+changed=(\d+)", out)
+    return "ok=%s changed=%s" % found[-1] if found else "no recap"
+
+
+def playbook(name, log, *extra):
+    return timed(name, [str(VENV / "bin/ansible-playbook"), "site.yml", "-i", "inventories/lab",
+                        "-i", "/root/bench-inventory.yml", *extra], log)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cache", default=str(APT_CACHE / "lab-openstack-aio"))
+    parser.add_argument("--keep", action="store_true", help="keep the two containers")
+    args = parser.parse_args()
+    logs = ROOT / ".cache/artifacts/benchmarks"
+    logs.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-", dir=APT_CACHE))
+    caches = {}
+    for side in ("deploy", "floor"):
+        caches[side] = work / side
+        # Hard links: the same warm .deb files for both, each in a directory of its own.
+        shutil.copytree(args.cache, caches[side], copy_function=os.link)
+    cached = {p.name for p in caches["deploy"].glob("*.deb")}
+    names = {side: f"lab-bench-{side}" for side in caches}
+    try:
+        start(names["deploy"], caches["deploy"])
+        image_packages = packages(names["deploy"])
+        subprocess.run(["podman", "exec", "-i", names["deploy"], "sh", "-c",
+                        "cat > /root/bench-inventory.yml"], input=INVENTORY, text=True, check=True)
+        deploy, out = playbook(names["deploy"], logs / "deploy.log")
+        print(f"deploy (site.yml, local connection): {deploy:.0f} s, {recap(out)}")
+        fetched = sorted({p.name for p in caches["deploy"].glob("*.deb")} - cached)
+        if fetched:
+            print(f"  warning: the deploy downloaded {len(fetched)} packages the cache lacked"
+                  f" (e.g. {fetched[0]}): run it again, the cache is warm now")
+            for deb in fetched:
+                os.link(caches["deploy"] / deb, caches["floor"] / deb)
+        added = sorted(packages(names["deploy"]) - image_packages)
+
+        start(names["floor"], caches["floor"])
+        apt = ["apt-get", "-q", "-y", "-o", "Dpkg::Options::=--force-confold"]
+        floor_update, _ = timed(names["floor"], apt + ["update"], logs / "floor-update.log")
+        floor_install, _ = timed(names["floor"], apt + ["install", "--no-install-recommends"] + added,
+                                 logs / "floor-install.log")
+        floor = floor_update + floor_install
+        missing = sorted(set(added) - packages(names["floor"]))
+        if missing:
+            sys.exit(f"the floor did not install {missing}")
+        remove(names["floor"])
+        print(f"floor (apt-get update + one apt-get install of the {len(added)} packages): "
+              f"{floor:.0f} s ({floor_update:.0f} + {floor_install:.0f})")
+
+        noop, out = playbook(names["deploy"], logs / "noop.log")
+        print(f"no-op site.yml: {noop:.1f} s, {recap(out)}")
+        keystone, out2 = playbook(names["deploy"], logs / "noop-keystone.log", "--tags", "keystone")
+        print(f"no-op --tags keystone: {keystone:.1f} s, {recap(out2)}")
+        results = {
+            "deploy_s": round(deploy), "floor_s": round(floor), "packages": len(added),
+            "ratio": round(deploy / floor, 2), "noop_s": round(noop, 1),
+            "noop_keystone_s": round(keystone, 1),
+        }
+        print(json.dumps(results))
+        print("deploy/floor %.2f (target <= 1.6); no-op %.0f s (target < 60); "
+              "--tags keystone %.1f s (target < 10)" % (deploy / floor, noop, keystone))
+    finally:
+        if not args.keep:
+            for name in names.values():
+                remove(name)
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The performance benchmarks of the README's Performance section, measured side by side in
+# one run and printed as ratios against their targets. Run after scripts/lab.sh (its lab
+# container and its warm package cache) and playbooks/first_vm.yml (the memory at rest
+# counts the first VM apart).
+#   scripts/benchmark.sh                        all of them, in this order:
+#     deploy_floor      site.yml in a fresh container against one apt transaction of the
+#                       same packages in another, then the no-op re-runs (about 25 min)
+#     keystone_modules  lab.openstack's Keystone modules against openstack.cloud (3 min)
+#     aio_memory        the lab container's memory at rest, per service (seconds)
+#   scripts/benchmark.sh keystone_modules       some of them
+# Logs: .cache/artifacts/benchmarks/.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+require_root
+configure_podman
+ensure_venv requirements.txt requirements-test.txt
+ensure_image
+cd "$LAB_ROOT"
+export LAB_VENV
+if ! podman container exists lab-openstack-aio; then
+  echo "no lab container: run scripts/lab.sh first" >&2
+  exit 1
+fi
+for bench in "${@:-deploy_floor keystone_modules aio_memory}"; do
+  for name in $bench; do
+    [ -f "benchmarks/$name.py" ] || { echo "no benchmark $name (benchmarks/*.py)" >&2; exit 2; }
+    log "benchmark $name"
+    started=$SECONDS
+    "$LAB_VENV/bin/python" "benchmarks/$name.py"
+    log "$name: $((SECONDS - started)) s"
+  done
+done
