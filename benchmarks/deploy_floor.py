@@ -106,8 +106,15 @@ def recap(out):
 
 
 def playbook(name, log, *extra):
-    return timed(name, [str(VENV / "bin/ansible-playbook"), "site.yml", "-i", "inventories/lab",
+    return timed(name, ["env", "ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks",
+                        str(VENV / "bin/ansible-playbook"), "site.yml", "-i", "inventories/lab",
                         "-i", "/root/bench-inventory.yml", *extra], log)
+
+
+def slowest(out, count=5):
+    """The slowest tasks, from profile_tasks' summary at the end of the output."""
+    tasks = re.findall(r"^(.+?) -+ (\d+\.\d+)s$", out, re.M)
+    return ", ".join("%s %ss" % (name.strip(), secs) for name, secs in tasks[:count])
 
 
 def main():
@@ -155,8 +162,10 @@ def main():
 
         noop, out = playbook(names["deploy"], logs / "noop.log")
         print(f"no-op site.yml: {noop:.1f} s, {recap(out)}")
+        print(f"  slowest: {slowest(out)}")
         keystone, out2 = playbook(names["deploy"], logs / "noop-keystone.log", "--tags", "keystone")
         print(f"no-op --tags keystone: {keystone:.1f} s, {recap(out2)}")
+        print(f"  slowest: {slowest(out2)}")
         results = {
             "deploy_s": round(deploy), "floor_s": round(floor), "packages": len(added),
             "ratio": round(deploy / floor, 2), "noop_s": round(noop, 1),
