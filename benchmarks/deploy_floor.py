@@ -60,12 +60,13 @@ def sh(*cmd, **kw):
     return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
 
 
-def start(name, cache):
+def start(name, cache, extra_trees=()):
     subprocess.run(["podman", "rm", "-f", name], capture_output=True, check=False)
     sh("podman", "run", "-d", "--name", name, "--hostname", "aio", "--privileged",
        "--systemd=always", "--network", "slirp4netns",
        "-v", f"{cache}:/var/cache/apt/archives",
        "-v", f"{ROOT}:{ROOT}:ro", "-v", f"{VENV}:{VENV}:ro",
+       *[arg for tree in extra_trees for arg in ("-v", f"{tree}:{tree}:ro")],
        IMAGE, "/lib/systemd/systemd")
     for _ in range(60):
         state = subprocess.run(["podman", "exec", name, "systemctl", "is-system-running"],
@@ -87,9 +88,9 @@ def remove(name):
     subprocess.run(["podman", "rm", "-f", name], capture_output=True, check=False)
 
 
-def timed(name, argv, log):
+def timed(name, argv, log, tree=ROOT):
     began = time.monotonic()
-    proc = subprocess.run(["podman", "exec", "-w", str(ROOT),
+    proc = subprocess.run(["podman", "exec", "-w", str(tree),
                            "-e", "LC_ALL=C.UTF-8", "-e", "ANSIBLE_FORCE_COLOR=0",
                            "-e", "DEBIAN_FRONTEND=noninteractive", name] + argv,
                           text=True, capture_output=True, check=False)
@@ -105,10 +106,10 @@ def recap(out):
     return "ok=%s changed=%s" % found[-1] if found else "no recap"
 
 
-def playbook(name, log, *extra):
+def playbook(name, log, *extra, tree=ROOT):
     return timed(name, ["env", "ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks",
                         str(VENV / "bin/ansible-playbook"), "site.yml", "-i", "inventories/lab",
-                        "-i", "/root/bench-inventory.yml", *extra], log)
+                        "-i", "/root/bench-inventory.yml", *extra], log, tree=tree)
 
 
 def slowest(out, count=5):
@@ -117,10 +118,31 @@ def slowest(out, count=5):
     return ", ".join("%s %ss" % (name.strip(), secs) for name, secs in tasks[:count])
 
 
+def noop_runs(name, logs, baseline):
+    """The no-op re-runs on the deployed container: this tree's, then the baseline's."""
+    noop, out = playbook(name, logs / "noop.log")
+    print(f"no-op site.yml: {noop:.1f} s, {recap(out)}")
+    print(f"  slowest: {slowest(out)}")
+    keystone, out2 = playbook(name, logs / "noop-keystone.log", "--tags", "keystone")
+    print(f"no-op --tags keystone: {keystone:.1f} s, {recap(out2)}")
+    print(f"  slowest: {slowest(out2)}")
+    for tree in baseline:
+        old, out3 = playbook(name, logs / "noop-baseline.log", tree=tree)
+        oldk, out4 = playbook(name, logs / "noop-keystone-baseline.log", "--tags", "keystone",
+                              tree=tree)
+        print(f"baseline {tree}: no-op site.yml {old:.1f} s ({recap(out3)}), "
+              f"--tags keystone {oldk:.1f} s ({recap(out4)})")
+        print(f"  slowest: {slowest(out3)}")
+    return noop, keystone
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cache", default=str(APT_CACHE / "lab-openstack-aio"))
     parser.add_argument("--keep", action="store_true", help="keep the two containers")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout (an earlier commit, its .cache/collections set up by "
+                             "scripts/setup.sh): its no-op re-runs on the same deployed container too")
     args = parser.parse_args()
     logs = ROOT / ".cache/artifacts/benchmarks"
     logs.mkdir(parents=True, exist_ok=True)
@@ -133,7 +155,8 @@ def main():
     cached = {p.name for p in caches["deploy"].glob("*.deb")}
     names = {side: f"lab-bench-{side}" for side in caches}
     try:
-        start(names["deploy"], caches["deploy"])
+        baseline = [args.baseline.resolve()] if args.baseline else []
+        start(names["deploy"], caches["deploy"], baseline)
         image_packages = packages(names["deploy"])
         subprocess.run(["podman", "exec", "-i", names["deploy"], "sh", "-c",
                         "cat > /root/bench-inventory.yml"], input=INVENTORY, text=True, check=True)
@@ -148,6 +171,9 @@ def main():
         added = sorted(packages(names["deploy"]) - image_packages)
 
         start(names["floor"], caches["floor"])
+        # What the cinder role does before its install (roles/cinder/vars/Debian-12.yml): without
+        # configfs in a container, python3-rtslib-fb's unit fails and fails its postinst.
+        timed(names["floor"], ["systemctl", "mask", "rtslib-fb-targetctl.service"], logs / "floor-mask.log")
         apt = ["apt-get", "-q", "-y", "-o", "Dpkg::Options::=--force-confold"]
         floor_update, _ = timed(names["floor"], apt + ["update"], logs / "floor-update.log")
         floor_install, _ = timed(names["floor"], apt + ["install", "--no-install-recommends"] + added,
@@ -160,12 +186,7 @@ def main():
         print(f"floor (apt-get update + one apt-get install of the {len(added)} packages): "
               f"{floor:.0f} s ({floor_update:.0f} + {floor_install:.0f})")
 
-        noop, out = playbook(names["deploy"], logs / "noop.log")
-        print(f"no-op site.yml: {noop:.1f} s, {recap(out)}")
-        print(f"  slowest: {slowest(out)}")
-        keystone, out2 = playbook(names["deploy"], logs / "noop-keystone.log", "--tags", "keystone")
-        print(f"no-op --tags keystone: {keystone:.1f} s, {recap(out2)}")
-        print(f"  slowest: {slowest(out2)}")
+        noop, keystone = noop_runs(names["deploy"], logs, baseline)
         results = {
             "deploy_s": round(deploy), "floor_s": round(floor), "packages": len(added),
             "ratio": round(deploy / floor, 2), "noop_s": round(noop, 1),

@@ -9,6 +9,8 @@
 #     keystone_modules  lab.openstack's Keystone modules against openstack.cloud (3 min)
 #     aio_memory        the lab container's memory at rest, per service (seconds)
 #   scripts/benchmark.sh keystone_modules       some of them
+#   BASELINE=../earlier scripts/benchmark.sh deploy_floor    also the no-op runs of another
+#                       checkout (an earlier commit), on the same deployed container
 # Logs: .cache/artifacts/benchmarks/.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -28,7 +30,9 @@ for bench in "${@:-deploy_floor keystone_modules aio_memory}"; do
     [ -f "benchmarks/$name.py" ] || { echo "no benchmark $name (benchmarks/*.py)" >&2; exit 2; }
     log "benchmark $name"
     started=$SECONDS
-    "$LAB_VENV/bin/python" "benchmarks/$name.py"
+    args=()
+    [ "$name" = deploy_floor ] && [ -n "${BASELINE:-}" ] && args=(--baseline "$BASELINE")
+    "$LAB_VENV/bin/python" "benchmarks/$name.py" "${args[@]}"
     log "$name: $((SECONDS - started)) s"
   done
 done
