@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: db_schema
 short_description: Tell whether a service's database schema is at the heads of its installed code
-version_added: "0.9.0"
+version_added: "0.1.0"
 description:
   - Reads the Alembic revisions a service's database holds (its C(alembic_version) table) and the
     heads of the Alembic migrations its installed package ships (the revisions no other migration
