@@ -6,7 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 # ansible-test's own --venv mode downloads a pip bootstrap script from a host these
 # machines cannot reach: a plain virtualenv of its own (pip included) does the same job.
 venv="$root/.cache/sanity-venv"
-core="$("$root/.venv/bin/python" -c 'import ansible; print(ansible.__version__)')"
+core="$("${LAB_VENV:-$root/.venv}/bin/python" -c 'import ansible; print(ansible.__version__)')"
 if [ "$("$venv/bin/python" -c 'import ansible; print(ansible.__version__)' 2>/dev/null)" != "$core" ]; then
   rm -rf "$venv"
   /usr/bin/python3 -m venv "$venv"
