@@ -68,7 +68,7 @@ def start(name, cache, extra_trees=()):
        "-v", f"{ROOT}:{ROOT}:ro", "-v", f"{VENV}:{VENV}:ro",
        *[arg for tree in extra_trees for arg in ("-v", f"{tree}:{tree}:ro")],
        IMAGE, "/lib/systemd/systemd")
-    for _ in range(60):
+    for _attempt in range(60):
         state = subprocess.run(["podman", "exec", name, "systemctl", "is-system-running"],
                                capture_output=True, text=True, check=False).stdout.strip()
         if state in ("running", "degraded"):
@@ -175,8 +175,8 @@ def main():
         # configfs in a container, python3-rtslib-fb's unit fails and fails its postinst.
         timed(names["floor"], ["systemctl", "mask", "rtslib-fb-targetctl.service"], logs / "floor-mask.log")
         apt = ["apt-get", "-q", "-y", "-o", "Dpkg::Options::=--force-confold"]
-        floor_update, _ = timed(names["floor"], apt + ["update"], logs / "floor-update.log")
-        floor_install, _ = timed(names["floor"], apt + ["install", "--no-install-recommends"] + added,
+        floor_update, _out = timed(names["floor"], apt + ["update"], logs / "floor-update.log")
+        floor_install, _out = timed(names["floor"], apt + ["install", "--no-install-recommends"] + added,
                                  logs / "floor-install.log")
         floor = floor_update + floor_install
         missing = sorted(set(added) - packages(names["floor"]))

@@ -28,7 +28,6 @@ except ImportError:  # ansible-core < 2.19
             yield
 
 
-
 class Done(Exception):
     def __init__(self, result):
         super().__init__(result)
