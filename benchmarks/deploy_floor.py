@@ -177,7 +177,7 @@ def main():
         apt = ["apt-get", "-q", "-y", "-o", "Dpkg::Options::=--force-confold"]
         floor_update, _out = timed(names["floor"], apt + ["update"], logs / "floor-update.log")
         floor_install, _out = timed(names["floor"], apt + ["install", "--no-install-recommends"] + added,
-                                 logs / "floor-install.log")
+                                    logs / "floor-install.log")
         floor = floor_update + floor_install
         missing = sorted(set(added) - packages(names["floor"]))
         if missing:
