@@ -11,6 +11,8 @@
 #   scripts/benchmark.sh keystone_modules       some of them
 #   BASELINE=../earlier scripts/benchmark.sh deploy_floor    also the no-op runs of another
 #                       checkout (an earlier commit), on the same deployed container
+#   DEPLOY_FLOOR_ARGS=--keep scripts/benchmark.sh deploy_floor    keep the two containers;
+#   DEPLOY_FLOOR_ARGS=--noop-only ...  then only the no-op re-runs again, on the kept one
 # Logs: .cache/artifacts/benchmarks/.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -31,7 +33,11 @@ for bench in "${@:-deploy_floor keystone_modules aio_memory}"; do
     log "benchmark $name"
     started=$SECONDS
     args=()
-    [ "$name" = deploy_floor ] && [ -n "${BASELINE:-}" ] && args=(--baseline "$BASELINE")
+    if [ "$name" = deploy_floor ]; then
+      [ -n "${BASELINE:-}" ] && args=(--baseline "$BASELINE")
+      # shellcheck disable=SC2206  # words on purpose: --keep, --noop-only
+      args+=(${DEPLOY_FLOOR_ARGS:-})
+    fi
     "$LAB_VENV/bin/python" "benchmarks/$name.py" "${args[@]}"
     log "$name: $((SECONDS - started)) s"
   done

@@ -40,6 +40,18 @@ class KeystoneModule(OpenStackModule):
         return [{k: self.params[k] if item.get(k) is None else item[k] for k in options}
                 for item in self.params[list_option]]
 
+    def resources_result(self, key, list_option, pairs):
+        """The result of a module taking one resource or a list (list_option) of them, from
+        its (before, after) pairs: the list form returns and diffs a list under list_option."""
+        if self.params[list_option] is None:
+            return self.resource_result(key, *pairs[0])
+        result = {"changed": any(before != after for before, after in pairs),
+                  list_option: [after for _before, after in pairs]}
+        if self.ansible._diff:
+            result["diff"] = {"before": {list_option: [before or {} for before, _after in pairs]},
+                              "after": {list_option: [after or {} for _before, after in pairs]}}
+        return result
+
     def resource_result(self, key, before, after):
         """The result of a one-resource module: changed from the comparison, diff when asked."""
         result = {"changed": before != after, key: after}
@@ -104,6 +116,16 @@ def list_form_spec(item_spec, list_option, required_in_items=()):
     spec = dict(item_spec)
     spec[list_option] = dict(type="list", elements="dict", options=entry)
     return spec
+
+
+def unique_items(items, list_option, key):
+    """Fails on an item listed twice (the same key), before anything is written."""
+    seen = set()
+    for item in items:
+        if key(item) in seen:
+            raise OpenStackError("%s: %s is listed twice" % (list_option, item["name"]))
+        seen.add(key(item))
+    return items
 
 
 def require_name(value, parameter):

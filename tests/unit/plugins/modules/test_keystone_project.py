@@ -204,3 +204,73 @@ def test_empty_name_fails_before_any_request(keystone, run, name):
     assert result["failed"] is True
     assert result["msg"] == "name must not be empty"
     assert keystone.calls == []
+
+
+# --- the list form: projects -------------------------------------------------------------------
+
+def test_list_creates_updates_and_keeps_with_module_level_defaults(keystone, run, demo):
+    keystone.project("admin", description="Administration")
+
+    result = run(keystone_project, {"enabled": True, "projects": [
+        {"name": "admin", "description": "Administration"},
+        {"name": "service", "description": "OpenStack services"},
+        {"name": "demo", "description": "Demonstration"},
+    ]}, diff=True)
+
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is True
+    assert "project" not in result
+    assert [w.method for w in keystone.writes] == ["POST", "PATCH"]
+    assert keystone.writes[0].json["project"]["enabled"] is True  # the module-level value
+    assert keystone.writes[1].json == {"project": {"description": "Demonstration"}}
+    assert [p["description"] for p in result["projects"]] == ["Administration", "OpenStack services",
+                                                              "Demonstration"]
+    assert result["diff"]["before"]["projects"][1] == {}
+    assert result["diff"]["before"]["projects"][2]["description"] == "Demo Tenant"
+    assert result["diff"]["after"]["projects"][2]["description"] == "Demonstration"
+    # one listing of the domains and one of the projects, for every item
+    assert sorted(c.path for c in keystone.gets) == ["domains", "projects?domain_id=default"]
+    assert_not_shown(result, ADMIN_PASSWORD)
+
+
+def test_list_no_op_and_item_state(keystone, run, demo):
+    result = run(keystone_project, {"projects": [{"name": "demo"}, {"name": "ghost", "state": "absent"}]})
+
+    assert result["changed"] is False
+    assert result["projects"][0]["id"] == demo["id"]
+    assert result["projects"][1] is None
+    assert keystone.writes == []
+
+
+def test_list_check_mode_writes_nothing(keystone, run, demo):
+    state = keystone.state()
+
+    result = run(keystone_project, {"projects": [{"name": "new"}, {"name": "demo", "state": "absent"}]},
+                 check_mode=True)
+
+    assert result["changed"] is True
+    assert result["projects"][0]["id"] is None
+    assert result["projects"][1] is None
+    assert keystone.writes == []
+    assert keystone.state() == state
+
+
+@pytest.mark.parametrize(("projects", "msg"), [
+    ([{"name": "a"}, {"name": ""}], "name must not be empty"),
+    ([{"name": "a"}, {"name": "b", "domain": "Nope"}], "domain 'Nope' does not exist"),
+    ([{"name": "a"}, {"name": "b"}, {"name": "a", "description": "again"}], "projects: a is listed twice"),
+], ids=["empty-name", "unknown-domain", "listed-twice"])
+def test_a_bad_item_among_many_writes_nothing(keystone, run, projects, msg):
+    result = run(keystone_project, {"projects": projects})
+
+    assert result["failed"] is True
+    assert result["msg"] == msg
+    assert keystone.writes == []
+
+
+def test_name_and_projects_are_mutually_exclusive(keystone, run):
+    result = run(keystone_project, {"name": "a", "projects": [{"name": "b"}]})
+
+    assert result["failed"] is True
+    assert "mutually exclusive" in result["msg"]
+    assert keystone.calls == []

@@ -106,3 +106,78 @@ def test_a_conflict_reports_the_api_message(keystone, run):
     assert result["failed"] is True
     assert result["msg"] == ("identity POST roles answered HTTP 409: "
                              "Conflict occurred attempting to store role - Duplicate entry.")
+
+
+# --- the list form: roles ------------------------------------------------------------------
+
+def test_list_creates_deletes_and_keeps_in_one_listing(keystone, run, member):
+    keystone.role("KeystoneAdmin")
+
+    result = run(keystone_role, {"roles": [{"name": "member"}, {"name": "reader"},
+                                           {"name": "KeystoneAdmin", "state": "absent"}]}, diff=True)
+
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is True
+    assert "role" not in result
+    reader = keystone.named("roles", "reader")
+    assert result["roles"] == [{"id": member["id"], "name": "member"}, {"id": reader["id"], "name": "reader"}, None]
+    assert keystone.named("roles", "KeystoneAdmin") is None
+    assert [c.path for c in keystone.gets] == ["roles"]  # one listing for every item
+    assert result["diff"]["before"]["roles"][0] == result["diff"]["after"]["roles"][0]
+    assert result["diff"]["before"]["roles"][1] == {}
+    assert result["diff"]["after"]["roles"][2] == {}
+
+
+def test_list_no_op(keystone, run, member):
+    keystone.role("admin")
+
+    result = run(keystone_role, {"roles": [{"name": "admin"}, {"name": "member"}]})
+
+    assert result["changed"] is False
+    assert [r["name"] for r in result["roles"]] == ["admin", "member"]
+    assert keystone.writes == []
+
+
+def test_list_items_take_the_module_level_state(keystone, run, member):
+    result = run(keystone_role, {"state": "absent", "roles": [{"name": "member"}, {"name": "ghost"}]})
+
+    assert result == {"changed": True, "roles": [None, None]}
+    assert keystone.writes == [("DELETE", "roles/%s" % member["id"], None)]
+
+
+def test_list_check_mode_writes_nothing(keystone, run, member):
+    state = keystone.state()
+
+    result = run(keystone_role, {"roles": [{"name": "new"}, {"name": "member", "state": "absent"}]},
+                 check_mode=True)
+
+    assert result == {"changed": True, "roles": [{"id": None, "name": "new"}, None]}
+    assert keystone.writes == []
+    assert keystone.state() == state
+
+
+@pytest.mark.parametrize("roles", [
+    [{"name": "reader"}, {"name": " "}],
+    [{"name": "reader"}, {"name": "admin"}, {"name": "reader", "state": "absent"}],
+], ids=["empty-name", "listed-twice"])
+def test_a_bad_item_among_many_writes_nothing(keystone, run, roles):
+    result = run(keystone_role, {"roles": roles})
+
+    assert result["failed"] is True
+    assert result["msg"] in ("name must not be empty", "roles: reader is listed twice")
+    assert keystone.writes == []
+
+
+def test_name_and_roles_are_mutually_exclusive(keystone, run):
+    result = run(keystone_role, {"name": "a", "roles": [{"name": "b"}]})
+
+    assert result["failed"] is True
+    assert "mutually exclusive" in result["msg"]
+    assert keystone.calls == []
+
+
+def test_an_empty_list_does_nothing(keystone, run):
+    result = run(keystone_role, {"roles": []})
+
+    assert result == {"changed": False, "roles": []}
+    assert keystone.calls == []
