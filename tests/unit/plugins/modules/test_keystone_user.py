@@ -10,11 +10,13 @@ Passwords are checked by authenticating as the user (an unscoped POST to
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from ansible_collections.lab.openstack.plugins.modules import keystone_user
 from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_keystone import (
-    ADMIN_PASSWORD, AUTH_URL, FakeResponse, assert_not_shown)
+    ADMIN_PASSWORD, AUTH_URL, FakeResponse, assert_not_shown, keystone_error)
 
 DEMO_PASSWORD = "d3mo-Old-pw"
 NEW_PASSWORD = "n3w-Secret-pw"
@@ -461,4 +463,49 @@ def test_a_user_listed_twice_fails_before_any_write(keystone, run):
 
     assert result["failed"] is True
     assert "nova" in result["msg"]
+    assert keystone.writes == []
+
+
+# --- the password tests, side by side ----------------------------------------------------------
+
+def test_password_tests_run_side_by_side(keystone, run, projects, monkeypatch):
+    users = fifty(keystone, projects)[:8]
+    # Each test waits until a second one is in flight: tested one after the other, the first
+    # would wait alone and the barrier break.
+    barrier = threading.Barrier(2, timeout=5)
+    answer = keystone._token
+
+    def token(*args):
+        barrier.wait()
+        return answer(*args)
+
+    monkeypatch.setattr(keystone, "_token", token)
+
+    result = run(keystone_user, {"default_project": "service", "users": users})
+
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is False
+    assert sorted(keystone.password_checks) == sorted(
+        (keystone.named("users", u["name"])["id"], u["password"]) for u in users)
+
+
+def test_each_user_and_password_is_tested_once(keystone, run, projects, demo):
+    result = run(keystone_user, {"users": [{"name": "demo", "password": DEMO_PASSWORD},
+                                           {"name": "demo", "password": DEMO_PASSWORD, "domain": "default"}]})
+
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is False
+    # The same user twice (its domain by name, then by ID): its password is tested once.
+    assert keystone.password_checks == [(demo["id"], DEMO_PASSWORD)]
+
+
+def test_a_failing_password_test_among_many_writes_nothing(keystone, run, projects):
+    users = fifty(keystone, projects)[:6]
+    users[0]["password"] = "changed"  # an update due
+    keystone.answers[("POST", "auth/tokens")] = keystone_error(503, "Service Unavailable", "try later")
+
+    result = run(keystone_user, {"default_project": "service", "users": users})
+
+    assert result["failed"] is True
+    assert "503" in result["msg"]
     assert keystone.writes == []
