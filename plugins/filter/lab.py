@@ -76,6 +76,26 @@ def oslo_ini(sections):
     return "\n".join(lines)
 
 
+def dpkg_missing(status, packages):
+    """The packages of the list that dpkg does not report installed, in the list's order.
+
+    status: the output of dpkg-query --show --showformat='${Package} ${db:Status-Status}\\n'
+    for them (a package dpkg never heard of prints no line: missing too)."""
+    if not isinstance(status, str):
+        raise AnsibleFilterError("dpkg_missing expects the text dpkg-query printed, got %r" % (status,))
+    if isinstance(packages, str):
+        packages = [packages]
+    if not isinstance(packages, (list, tuple)):
+        raise AnsibleFilterError("dpkg_missing expects a list of package names, got %r" % (packages,))
+    installed = set()
+    for line in status.splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[1] == "installed":
+            installed.add(fields[0])
+    # apt takes name:arch; dpkg-query's ${Package} is the bare name.
+    return [name for name in packages if str(name).split(":", 1)[0] not in installed]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -83,4 +103,5 @@ class FilterModule:
             "ipv4_interface_error": ipv4_interface_error,
             "ipv4_network": ipv4_network,
             "oslo_ini": oslo_ini,
+            "dpkg_missing": dpkg_missing,
         }

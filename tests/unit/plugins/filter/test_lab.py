@@ -10,6 +10,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.lab.openstack.plugins.filter import lab
 from ansible_collections.lab.openstack.plugins.filter.lab import (
     FilterModule,
+    dpkg_missing,
     ipv4_interface_error,
     ipv4_network,
     mysql_privileges,
@@ -120,6 +121,7 @@ def test_filter_module_exposes_the_filters():
         "ipv4_interface_error": lab.ipv4_interface_error,
         "ipv4_network": lab.ipv4_network,
         "oslo_ini": lab.oslo_ini,
+        "dpkg_missing": lab.dpkg_missing,
     }
     assert filters["ipv4_network"]("192.168.1.250/24") == "192.168.1.0/24"
 
@@ -153,3 +155,38 @@ def test_oslo_ini_leaves_out_empty_sections_but_default():
 def test_oslo_ini_refuses(value, message):
     with pytest.raises(AnsibleFilterError, match=message):
         oslo_ini(value)
+
+
+# --- dpkg_missing ------------------------------------------------------------------------------
+
+# What dpkg-query --show --showformat='${Package} ${db:Status-Status}\n' printed on a lab host.
+DPKG = "keystone installed\npython3-openstackclient installed\nnova-api config-files\ntgt half-configured\n"
+
+
+def test_dpkg_missing_none_when_all_are_installed():
+    assert dpkg_missing(DPKG, ["keystone", "python3-openstackclient"]) == []
+
+
+@pytest.mark.parametrize(("packages", "missing"), [
+    (["keystone", "nova-api"], ["nova-api"]),  # removed, its configuration kept
+    (["tgt", "keystone"], ["tgt"]),  # an interrupted configure
+    (["cinder-api", "keystone", "glance-api"], ["cinder-api", "glance-api"]),  # never heard of: no line
+], ids=["config-files", "half-configured", "unknown"])
+def test_dpkg_missing_keeps_the_list_order(packages, missing):
+    assert dpkg_missing(DPKG, packages) == missing
+
+
+def test_dpkg_missing_one_name_and_arch_qualified_names():
+    assert dpkg_missing(DPKG, "keystone") == []
+    assert dpkg_missing(DPKG, "nova-api") == ["nova-api"]
+    assert dpkg_missing(DPKG, ["keystone:amd64", "tgt:amd64"]) == ["tgt:amd64"]
+
+
+def test_dpkg_missing_empty_output_means_all_missing():
+    assert dpkg_missing("", ["chrony", "lvm2"]) == ["chrony", "lvm2"]
+
+
+@pytest.mark.parametrize(("status", "packages"), [(None, ["lvm2"]), ("lvm2 installed\n", {"lvm2": 1})])
+def test_dpkg_missing_rejects_other_types(status, packages):
+    with pytest.raises(AnsibleFilterError):
+        dpkg_missing(status, packages)
