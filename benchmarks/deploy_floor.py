@@ -87,13 +87,20 @@ def packages(name):
     return {line.split()[1] for line in out.splitlines() if line.startswith("installed ")}
 
 
+def half_done(name):
+    """The packages dpkg unpacked but could not configure."""
+    out = sh("podman", "exec", name, "dpkg-query", "-W", "-f", "${db:Status-Status} ${Package}\\n")
+    return sorted(line.split()[1] for line in out.splitlines()
+                  if line.split()[0] in ("half-configured", "unpacked", "half-installed", "triggers-awaited"))
+
+
 def remove(name):
     # The deploy's loop devices belong to the machine: detach them before the container goes.
     subprocess.run([str(ROOT / "scripts/container-loops.sh"), name], capture_output=True, check=False)
     subprocess.run(["podman", "rm", "-f", name], capture_output=True, check=False)
 
 
-def timed(name, argv, log, tree=ROOT):
+def timed(name, argv, log, tree=ROOT, check=True):
     began = time.monotonic()
     proc = subprocess.run(["podman", "exec", "-w", str(tree),
                            "-e", "LC_ALL=C.UTF-8", "-e", "ANSIBLE_FORCE_COLOR=0",
@@ -101,9 +108,9 @@ def timed(name, argv, log, tree=ROOT):
                           text=True, capture_output=True, check=False)
     elapsed = time.monotonic() - began
     log.write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
+    if proc.returncode != 0 and check:
         sys.exit(f"{' '.join(argv[:3])} failed in {name} ({proc.returncode}): see {log}")
-    return elapsed, proc.stdout
+    return elapsed, proc.stdout if check else proc
 
 
 def recap(out):
@@ -141,6 +148,33 @@ def noop_runs(name, logs, baseline):
     return noop, keystone
 
 
+def measure_floor(name, cache, added, logs):
+    """One apt-get update and one apt-get install of the added packages in a fresh container."""
+    start(name, cache)
+    # What the cinder role does before its install (roles/cinder/vars/Debian-12.yml): without
+    # configfs in a container, python3-rtslib-fb's unit fails and fails its postinst.
+    timed(name, ["systemctl", "mask", "rtslib-fb-targetctl.service"], logs / "floor-mask.log")
+    apt = ["apt-get", "-q", "-y", "-o", "Dpkg::Options::=--force-confold"]
+    floor_update, _out = timed(name, apt + ["update"], logs / "floor-update.log")
+    floor_install, proc = timed(name, apt + ["install", "--no-install-recommends"] + added,
+                                logs / "floor-install.log", check=False)
+    floor = floor_update + floor_install
+    unconfigured = half_done(name) if proc.returncode else []
+    if proc.returncode:
+        # A maintainer script that fails near its end (seen: openstack-dashboard's offline
+        # compression, which the deploy's own run of the same postinst passed) leaves the
+        # transaction's time nearly whole: said, not hidden.
+        print(f"  warning: apt-get install exited {proc.returncode}; dpkg left {unconfigured} unconfigured"
+              f" (see {logs / 'floor-install.log'})")
+    missing = sorted(set(added) - packages(name) - set(unconfigured))
+    if missing:
+        sys.exit(f"the floor did not install {missing}")
+    remove(name)
+    print(f"floor (apt-get update + one apt-get install of the {len(added)} packages): "
+          f"{floor:.0f} s ({floor_update:.0f} + {floor_install:.0f})")
+    return floor
+
+
 def noop_only(logs, baseline):
     """The no-op re-runs alone, on the deployed container an earlier --keep left."""
     noop, keystone = noop_runs("lab-bench-deploy", logs, [baseline.resolve()] if baseline else [])
@@ -151,7 +185,7 @@ def noop_only(logs, baseline):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cache", default=str(APT_CACHE / "lab-openstack-aio"))
-    parser.add_argument("--keep", action="store_true", help="keep the two containers")
+    parser.add_argument("--keep", action="store_true", help="keep the deployed container")
     parser.add_argument("--noop-only", action="store_true",
                         help="only the no-op re-runs, on the deployed container an earlier --keep left")
     parser.add_argument("--baseline", type=Path,
@@ -187,21 +221,7 @@ def main():
                 os.link(caches["deploy"] / deb, caches["floor"] / deb)
         added = sorted(packages(names["deploy"]) - image_packages)
 
-        start(names["floor"], caches["floor"])
-        # What the cinder role does before its install (roles/cinder/vars/Debian-12.yml): without
-        # configfs in a container, python3-rtslib-fb's unit fails and fails its postinst.
-        timed(names["floor"], ["systemctl", "mask", "rtslib-fb-targetctl.service"], logs / "floor-mask.log")
-        apt = ["apt-get", "-q", "-y", "-o", "Dpkg::Options::=--force-confold"]
-        floor_update, _out = timed(names["floor"], apt + ["update"], logs / "floor-update.log")
-        floor_install, _out = timed(names["floor"], apt + ["install", "--no-install-recommends"] + added,
-                                    logs / "floor-install.log")
-        floor = floor_update + floor_install
-        missing = sorted(set(added) - packages(names["floor"]))
-        if missing:
-            sys.exit(f"the floor did not install {missing}")
-        remove(names["floor"])
-        print(f"floor (apt-get update + one apt-get install of the {len(added)} packages): "
-              f"{floor:.0f} s ({floor_update:.0f} + {floor_install:.0f})")
+        floor = measure_floor(names["floor"], caches["floor"], added, logs)
 
         noop, keystone = noop_runs(names["deploy"], logs, baseline)
         results = {
