@@ -23,6 +23,13 @@ options:
       password:
         description: Its password.
         type: str
+      token:
+        description:
+          - A token to authenticate with instead of O(auth.username) and O(auth.password), such as the
+            C(X-Subject-Token) an earlier task's C(POST /v3/auth/tokens) returned. Keystone checks a
+            token without hashing a password, which saves a bcrypt check per module run.
+          - Scoped again to O(auth.project_name) (or O(auth.system_scope)).
+        type: str
       project_name:
         description: Project to scope the token to.
         type: str

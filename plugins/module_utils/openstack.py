@@ -37,7 +37,8 @@ except ImportError:  # pragma: no cover - reported by fail_json below
     KEYSTONEAUTH_ERROR = traceback.format_exc()
 
 AUTH_SPEC = dict(
-    # Only the password is secret: auth_url and username stay readable in error messages.
+    # Only the password and the token are secret: auth_url and username stay readable in
+    # error messages.
     auth=dict(
         type="dict",
         no_log=False,
@@ -45,6 +46,7 @@ AUTH_SPEC = dict(
             auth_url=dict(type="str"),
             username=dict(type="str"),
             password=dict(type="str", no_log=True),
+            token=dict(type="str", no_log=True),
             project_name=dict(type="str"),
             project_domain_name=dict(type="str"),
             user_domain_name=dict(type="str"),
@@ -173,22 +175,30 @@ class OpenStackModule:
             if not HAS_KEYSTONEAUTH:
                 self.fail(missing_required_lib("python3-keystoneauth1"), exception=KEYSTONEAUTH_ERROR)
             auth, self._region = self.auth_params()
-            for required in ("auth_url", "username", "password"):
+            for required in ("auth_url",) if auth.get("token") else ("auth_url", "username", "password"):
                 if not auth.get(required):
                     raise OpenStackError("auth.%s is missing" % required)
             if not auth["auth_url"].startswith(("http://", "https://")):
                 raise OpenStackError("auth.auth_url %r is not an http(s) URL" % auth["auth_url"])
             self._auth = auth
-            plugin = ksa_v3.Password(
-                auth_url=auth["auth_url"],
-                username=auth["username"],
-                password=auth["password"],
-                user_domain_name=auth.get("user_domain_name", "Default"),
+            scope = dict(
                 project_name=auth.get("project_name") if not auth.get("system_scope") else None,
                 project_domain_name=(auth.get("project_domain_name", "Default")
                                      if auth.get("project_name") and not auth.get("system_scope") else None),
                 system_scope=auth.get("system_scope"),
             )
+            if auth.get("token"):
+                # A token an earlier task obtained: Keystone checks it without bcrypt, where a
+                # password costs a bcrypt check per module run.
+                plugin = ksa_v3.Token(auth_url=auth["auth_url"], token=auth["token"], **scope)
+            else:
+                plugin = ksa_v3.Password(
+                    auth_url=auth["auth_url"],
+                    username=auth["username"],
+                    password=auth["password"],
+                    user_domain_name=auth.get("user_domain_name", "Default"),
+                    **scope,
+                )
             verify = self.params["ca_cert"] or self.params["validate_certs"]
             self._session = ksa_session.Session(auth=plugin, verify=verify, timeout=self.params["api_timeout"])
         return self._session

@@ -61,12 +61,17 @@ def ksa(monkeypatch, no_os_environment):
         record.plugins.append(kwargs)
         return ("password-plugin", len(record.plugins))
 
+    def token(**kwargs):
+        record.plugins.append(dict(kwargs, plugin="token"))
+        return ("token-plugin", len(record.plugins))
+
     def session(**kwargs):
         record.sessions.append(kwargs)
         return FakeKeystone()
 
     monkeypatch.setattr(openstack, "HAS_KEYSTONEAUTH", True)
-    monkeypatch.setattr(openstack, "ksa_v3", types.SimpleNamespace(Password=password), raising=False)
+    monkeypatch.setattr(openstack, "ksa_v3", types.SimpleNamespace(Password=password, Token=token),
+                        raising=False)
     monkeypatch.setattr(openstack, "ksa_session", types.SimpleNamespace(Session=session), raising=False)
     return record
 
@@ -692,6 +697,27 @@ def test_session_refuses_bad_credentials(ksa, auth, msg):
 
     assert str(info.value) == msg
     assert ksa.plugins == ksa.sessions == []
+
+
+def test_session_from_a_token_needs_no_username_nor_password(ksa):
+    module = make({"auth": {"auth_url": AUTH_URL, "token": "gAAAA-token", "project_name": "admin"}})
+
+    assert module.session is not None
+
+    assert ksa.plugins == [{"plugin": "token", "auth_url": AUTH_URL, "token": "gAAAA-token",
+                            "project_name": "admin", "project_domain_name": "Default", "system_scope": None}]
+    assert ksa.sessions[0]["auth"] == ("token-plugin", 1)
+
+
+def test_a_token_wins_over_a_password(ksa):
+    assert make({"auth": dict(AUTH, token="gAAAA-token")}).session is not None
+
+    assert ksa.plugins[0]["plugin"] == "token"
+    assert "password" not in ksa.plugins[0]
+
+
+def test_a_token_is_no_log():
+    assert openstack.AUTH_SPEC["auth"]["options"]["token"]["no_log"] is True
 
 
 def test_session_from_the_environment_missing_a_password(monkeypatch, ksa):
