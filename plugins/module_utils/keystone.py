@@ -118,12 +118,13 @@ def list_form_spec(item_spec, list_option, required_in_items=()):
     return spec
 
 
-def unique_items(items, list_option, key):
-    """Fails on an item listed twice (the same key), before anything is written."""
+def unique_items(items, list_option, key, label=None):
+    """Fails on an item listed twice (the same key), before anything is written; label names
+    the item in the message (its name by default)."""
     seen = set()
     for item in items:
         if key(item) in seen:
-            raise OpenStackError("%s: %s is listed twice" % (list_option, item["name"]))
+            raise OpenStackError("%s: %s is listed twice" % (list_option, label(item) if label else item["name"]))
         seen.add(key(item))
     return items
 

@@ -153,8 +153,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 from ansible_collections.lab.openstack.plugins.module_utils.keystone import (
-    KeystoneModule, changes, list_form_spec, project_view, require_name)
-from ansible_collections.lab.openstack.plugins.module_utils.openstack import OpenStackError
+    KeystoneModule, changes, list_form_spec, project_view, require_name, unique_items)
 
 KEYS = ("id", "name", "domain_id", "enabled", "default_project_id", "email", "description")
 # Password tests sent side by side (Keystone checks each with bcrypt, one worker each).
@@ -264,13 +263,8 @@ class UserModule(KeystoneModule):
             "PATCH", "users/%s" % quote(current["id"]), json={"user": body}).json()["user"], KEYS)
 
     def run(self):
-        items = self.items("users", USER_OPTIONS)
-        seen = set()
-        for item in items:
-            key = (item["domain"], item["name"])
-            if key in seen:
-                raise OpenStackError("users: %s (domain %s) is listed twice" % (item["name"], item["domain"]))
-            seen.add(key)
+        items = unique_items(self.items("users", USER_OPTIONS), "users", lambda item: (item["domain"], item["name"]),
+                             lambda item: "%s (domain %s)" % (item["name"], item["domain"]))
         for item in items:
             require_name(item["name"], "name")
         self.check_passwords(items)
