@@ -16,6 +16,7 @@ Runs on the managed host with the distribution's python3-keystoneauth1 (no SDK).
 from __future__ import annotations
 
 import os
+import sys
 import time
 import traceback
 
@@ -26,6 +27,15 @@ try:
 except ImportError:  # pragma: no cover
     yaml = None
 
+# keystoneauth1's session imports osprofiler when it is there, and it is, beside every
+# OpenStack service: osprofiler imports eventlet and pkg_resources, 0.5 s of the 0.7 s these
+# imports take on a controller here, for request tracing no module turns on. keystoneauth1
+# takes that import as optional (session.py: "except ImportError: osprofiler_web = None"):
+# it is made to fail while keystoneauth1 is imported, and only then. A process that already
+# has osprofiler keeps it.
+_HIDE_OSPROFILER = "osprofiler" not in sys.modules
+if _HIDE_OSPROFILER:
+    sys.modules["osprofiler"] = None  # type: ignore[assignment]
 try:
     from keystoneauth1 import exceptions as ksa_exc
     from keystoneauth1 import session as ksa_session
@@ -35,6 +45,9 @@ try:
 except ImportError:  # pragma: no cover - reported by fail_json below
     HAS_KEYSTONEAUTH = False
     KEYSTONEAUTH_ERROR = traceback.format_exc()
+finally:
+    if _HIDE_OSPROFILER and "osprofiler" in sys.modules and sys.modules["osprofiler"] is None:
+        del sys.modules["osprofiler"]
 
 AUTH_SPEC = dict(
     # Only the password and the token are secret: auth_url and username stay readable in
@@ -269,17 +282,21 @@ class OpenStackModule:
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs).json()
 
-    def check_password(self, user_id, password):
-        """True when password authenticates user_id (an unscoped token request)."""
-        body = {"auth": {"identity": {"methods": ["password"], "password": {
-            "user": {"id": user_id, "password": password}}}}}
+    def token_response(self, body):
+        """Keystone's answer to a password authentication (body), whatever its status: sent
+        without a token of ours, never logged (the body holds the password)."""
         try:
-            response = self.retrying(lambda: self.session.request(
+            return self.retrying(lambda: self.session.request(
                 self.auth_url.rstrip("/") + "/auth/tokens", "POST", json=body, authenticated=False,
                 raise_exc=False, status_code_retries=STATUS_RETRIES, retriable_status_codes=RETRIABLE_STATUS,
                 status_code_retry_delay=RETRY_DELAY, log=False))
         except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout, ksa_exc.SSLError) as exc:
             raise OpenStackError("cannot reach %s: %s" % (self.auth_url, exc)) from exc
+
+    def check_password(self, user_id, password):
+        """True when password authenticates user_id (an unscoped token request)."""
+        response = self.token_response({"auth": {"identity": {"methods": ["password"], "password": {
+            "user": {"id": user_id, "password": password}}}}})
         if response.status_code == 201:
             return True
         if response.status_code == 401:

@@ -739,3 +739,43 @@ def test_session_without_keystoneauth1_fails_naming_the_package(monkeypatch, no_
         module.session  # noqa: B018
 
     assert "python3-keystoneauth1" in info.value.result["msg"]
+
+
+OSPROFILER_PROBE = """
+import sys
+from ansible_collections.lab.openstack.plugins.module_utils import openstack
+from keystoneauth1 import session
+assert openstack.HAS_KEYSTONEAUTH
+print("traced" if session.osprofiler_web is not None else "untraced")
+print("imported" if "osprofiler.web" in sys.modules else "not imported")
+import osprofiler  # the hiding is over: the package imports again
+print(osprofiler.MARK)
+"""
+
+
+def _run_osprofiler_probe(tmp_path, preload):
+    """A fake osprofiler on sys.path, then the module_utils imported in a fresh interpreter."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("keystoneauth1")
+    fake = tmp_path / "osprofiler"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("MARK = 'osprofiler importable'\n")
+    (fake / "web.py").write_text("def get_trace_id_headers():\n    return {}\n")
+    code = ("import osprofiler.web\n" if preload else "") + OSPROFILER_PROBE
+    path = os.pathsep.join([str(tmp_path)] + [p for p in sys.path if p])
+    result = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=path),
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("\n")[:3]
+
+
+def test_keystoneauth1_is_imported_without_osprofiler(tmp_path):
+    # keystoneauth1 still in sys.modules from another test would skip the import: a fresh process.
+    assert _run_osprofiler_probe(tmp_path, preload=False) == ["untraced", "not imported", "osprofiler importable"]
+
+
+def test_a_process_that_has_osprofiler_keeps_it(tmp_path):
+    assert _run_osprofiler_probe(tmp_path, preload=True) == ["traced", "imported", "osprofiler importable"]
