@@ -100,9 +100,10 @@ Call = collections.namedtuple("Call", "method path json")
 class FakeResponse:
     """What the modules read of a requests.Response: status_code, json(), text."""
 
-    def __init__(self, status_code, body=None, text=None):
+    def __init__(self, status_code, body=None, text=None, headers=None):
         self.status_code = status_code
         self._body = body
+        self.headers = dict(headers or {})
         if text is None:
             text = "" if body is None else json.dumps(body)
         self.text = text
@@ -229,7 +230,7 @@ class FakeKeystone:
         for call in self.calls:
             if call.path == "auth/tokens":
                 user = call.json["auth"]["identity"]["password"]["user"]
-                checks.append((user["id"], user["password"]))
+                checks.append((user.get("id") or user["name"], user["password"]))
         return checks
 
     # --- the session -----------------------------------------------------------------------
@@ -421,11 +422,30 @@ class FakeKeystone:
             user = body["auth"]["identity"]["password"]["user"]
         except (KeyError, TypeError):
             return keystone_error(400, "Bad Request", "Malformed authentication request")
-        item = self.find("users", user.get("id"))
-        if (item is not None and item.get("enabled", True) and user.get("password")
+        if "id" in user:
+            item = self.find("users", user["id"])
+        else:  # by name, in a domain given by name
+            domain = self.named("domains", (user.get("domain") or {}).get("name"), domain_id=None)
+            item = domain and self.named("users", user.get("name"), domain["id"])
+        refused = keystone_error(401, "Unauthorized", "The request you have made requires authentication.")
+        if not (item is not None and item.get("enabled", True) and user.get("password")
                 and self.passwords.get(item["id"]) == user.get("password")):
-            return FakeResponse(201, {"token": {"methods": ["password"], "user": {"id": item["id"]}}})
-        return keystone_error(401, "Unauthorized", "The request you have made requires authentication.")
+            return refused
+        token = {"methods": ["password"], "user": {"id": item["id"]}, "expires_at": "2026-12-03T20:00:00.000000Z"}
+        scope = body["auth"].get("scope") or {}
+        if "project" in scope:
+            # Keystone gives a project token only to a user with a role on the project.
+            wanted = scope["project"]
+            domain = self.named("domains", wanted["domain"]["name"], domain_id=None)
+            project = domain and self.named("projects", wanted["name"], domain["id"])
+            if project is None or not any(a.get("user") == {"id": item["id"]}
+                                          and a["scope"] == {"project": {"id": project["id"]}}
+                                          for a in self.assignments):
+                return refused
+            token["project"] = {"id": project["id"]}
+        elif "system" in scope:
+            token["system"] = scope["system"]
+        return FakeResponse(201, {"token": token}, headers={"X-Subject-Token": "token-of-%s" % item["id"]})
 
 
 # --- running modules -------------------------------------------------------------------------
