@@ -201,10 +201,11 @@ def main():
     if not module.check_mode:
         for argv, with_password in commands:
             ctl.run(argv, password=params["password"] if with_password else None)
-    result = {"changed": bool(commands), "user": after, "commands": [" ".join(argv) for argv, _ in commands]}
+    shown_commands = [" ".join(argv) for argv, _with_password in commands]
+    result = {"changed": bool(commands), "user": after, "commands": shown_commands}
     if module._diff:
         shown = dict(after or {})
-        if any(argv[0] in ("add_user", "change_password") for argv, _ in commands):
+        if any(argv[0] in ("add_user", "change_password") for argv, _with_password in commands):
             shown["password"] = "set" if not exists else "changed"
         result["diff"] = {"before": before or {}, "after": shown if after else {}}
     module.exit_json(**result)
