@@ -10,12 +10,14 @@ warm copy of the package cache):
            installed that the image did not have: the time no deployment can beat;
 
 then, in the deployed container, site.yml again (a no-op: changed=0) and `--tags keystone`
-again. Prints each time, changed=, and the ratios against the targets of the performance
-issue: deploy/floor <= 1.6, no-op < 60 s, --tags keystone no-op < 10 s.
+again, three times each (--repeat), taking turns with the baseline's when one is given: the
+machines are shared, and one run can take a quarter longer than the next. Prints each time,
+their medians, changed=, and the ratios against the targets of the performance issue:
+deploy/floor <= 1.6, no-op < 60 s, --tags keystone no-op < 10 s (medians).
 
 Usage (from scripts/benchmark.sh, which sets up podman, the image and the virtualenv):
-    python benchmarks/deploy_floor.py [--keep] [--cache DIR] [--baseline DIR]
-    python benchmarks/deploy_floor.py --noop-only [--baseline DIR]
+    python benchmarks/deploy_floor.py [--keep] [--cache DIR] [--baseline DIR] [--repeat N]
+    python benchmarks/deploy_floor.py --noop-only [--baseline DIR] [--repeat N]
 --keep: leave both containers; --noop-only then runs only the no-op re-runs again, on the kept
 deployed container (this tree as mounted there, so a checkout at the same path).
 --cache: the warm package cache to copy into both containers (default: the lab container's,
@@ -30,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,22 +133,37 @@ def slowest(out, count=5):
     return ", ".join("%s %ss" % (name.strip(), secs) for name, secs in tasks[:count])
 
 
-def noop_runs(name, logs, baseline):
-    """The no-op re-runs on the deployed container: this tree's, then the baseline's."""
-    noop, out = playbook(name, logs / "noop.log")
-    print(f"no-op site.yml: {noop:.1f} s, {recap(out)}")
-    print(f"  slowest: {slowest(out)}")
-    keystone, out2 = playbook(name, logs / "noop-keystone.log", "--tags", "keystone")
-    print(f"no-op --tags keystone: {keystone:.1f} s, {recap(out2)}")
-    print(f"  slowest: {slowest(out2)}")
-    for tree in baseline:
-        old, out3 = playbook(name, logs / "noop-baseline.log", tree=tree)
-        oldk, out4 = playbook(name, logs / "noop-keystone-baseline.log", "--tags", "keystone",
-                              tree=tree)
-        print(f"baseline {tree}: no-op site.yml {old:.1f} s ({recap(out3)}), "
-              f"--tags keystone {oldk:.1f} s ({recap(out4)})")
-        print(f"  slowest: {slowest(out3)}")
-    return noop, keystone
+def changed_count(out):
+    found = re.findall(r"changed=(\d+)", out)
+    return int(found[-1]) if found else None
+
+
+def noop_runs(name, logs, baseline, repeat=3):
+    """The no-op re-runs on the deployed container, repeat times each: the whole site.yml and
+    --tags keystone, this tree's and the baseline's taking turns (a machine whose load drifts
+    weighs on both alike). Each figure is the median of its runs; a run that changes anything
+    is said, as it is not a no-op."""
+    trees = [("", ROOT)] + [(" (baseline %s)" % tree, tree) for tree in baseline]
+    kinds = [("site.yml", ()), ("--tags keystone", ("--tags", "keystone"))]
+    times = {(label, kind): [] for label, _tree in trees for kind, _extra in kinds}
+    last = {}
+    for run in range(1, repeat + 1):
+        for kind, extra in kinds:
+            for label, tree in trees:
+                slug = ("noop" + ("-keystone" if extra else "") + ("-baseline" if label else "")
+                        + "-%d.log" % run)
+                elapsed, out = playbook(name, logs / slug, *extra, tree=tree)
+                times[(label, kind)].append(elapsed)
+                last[(label, kind)] = out
+                if changed_count(out) != 0:
+                    print(f"  warning: no-op {kind}{label} run {run} is not a no-op: {recap(out)} (see {logs / slug})")
+    medians = {}
+    for (label, kind), series in times.items():
+        medians[(label, kind)] = statistics.median(series)
+        print(f"no-op {kind}{label}: median {medians[(label, kind)]:.1f} s of {len(series)} runs "
+              f"({', '.join('%.1f' % t for t in series)}), {recap(last[(label, kind)])}")
+        print(f"  slowest: {slowest(last[(label, kind)])}")
+    return medians[("", "site.yml")], medians[("", "--tags keystone")]
 
 
 def measure_floor(name, cache, added, logs):
@@ -175,9 +193,9 @@ def measure_floor(name, cache, added, logs):
     return floor
 
 
-def noop_only(logs, baseline):
+def noop_only(logs, baseline, repeat):
     """The no-op re-runs alone, on the deployed container an earlier --keep left."""
-    noop, keystone = noop_runs("lab-bench-deploy", logs, [baseline.resolve()] if baseline else [])
+    noop, keystone = noop_runs("lab-bench-deploy", logs, [baseline.resolve()] if baseline else [], repeat)
     print(json.dumps({"noop_s": round(noop, 1), "noop_keystone_s": round(keystone, 1)}))
     print("no-op %.0f s (target < 60); --tags keystone %.1f s (target < 10)" % (noop, keystone))
 
@@ -191,11 +209,13 @@ def main():
     parser.add_argument("--baseline", type=Path,
                         help="another checkout (an earlier commit, its .cache/collections set up by "
                              "scripts/setup.sh): its no-op re-runs on the same deployed container too")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="no-op runs of each kind (the figure is their median)")
     args = parser.parse_args()
     logs = ROOT / ".cache/artifacts/benchmarks"
     logs.mkdir(parents=True, exist_ok=True)
     if args.noop_only:
-        noop_only(logs, args.baseline)
+        noop_only(logs, args.baseline, args.repeat)
         return
     work = Path(tempfile.mkdtemp(prefix="bench-", dir=APT_CACHE))
     caches = {}
@@ -223,7 +243,7 @@ def main():
 
         floor = measure_floor(names["floor"], caches["floor"], added, logs)
 
-        noop, keystone = noop_runs(names["deploy"], logs, baseline)
+        noop, keystone = noop_runs(names["deploy"], logs, baseline, args.repeat)
         results = {
             "deploy_s": round(deploy), "floor_s": round(floor), "packages": len(added),
             "ratio": round(deploy / floor, 2), "noop_s": round(noop, 1),
