@@ -12,6 +12,8 @@ options:
     description:
       - Credentials. Used when O(auth.auth_url) is set; otherwise the C(OS_*) environment
         variables, then the O(cloud) entry of a C(clouds.yaml) (./, ~/.config/openstack/, /etc/openstack/).
+      - With O(cloud), what O(auth) gives wins over the cloud's entry, such as O(auth.token) from
+        M(lab.openstack.keystone_token), which then replaces the cloud's password.
     type: dict
     suboptions:
       auth_url:
@@ -26,8 +28,8 @@ options:
       token:
         description:
           - A token to authenticate with instead of O(auth.username) and O(auth.password), such as the
-            C(X-Subject-Token) an earlier task's C(POST /v3/auth/tokens) returned. Keystone checks a
-            token without hashing a password, which saves a bcrypt check per module run.
+            C(token) M(lab.openstack.keystone_token) returned. Keystone checks a token without
+            hashing a password, which saves a bcrypt check per module run.
           - Scoped again to O(auth.project_name) (or O(auth.system_scope)).
         type: str
       project_name:

@@ -177,6 +177,9 @@ class OpenStackModule:
         cloud = self.params.get("cloud") or os.environ.get("OS_CLOUD")
         if cloud:
             cloud_auth, cloud_region = auth_from_clouds_yaml(cloud)
+            # What auth gives besides (a token from lab.openstack.keystone_token) wins over the
+            # cloud's: its address and project stay, its password is not used.
+            cloud_auth.update(auth)
             return cloud_auth, region or cloud_region
         raise OpenStackError(
             "no credentials: set auth.auth_url (and username, password, project_name), "

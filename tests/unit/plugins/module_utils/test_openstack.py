@@ -779,3 +779,29 @@ def test_keystoneauth1_is_imported_without_osprofiler(tmp_path):
 
 def test_a_process_that_has_osprofiler_keeps_it(tmp_path):
     assert _run_osprofiler_probe(tmp_path, preload=True) == ["traced", "imported", "osprofiler importable"]
+
+
+def test_a_token_beside_a_cloud_keeps_the_clouds_address_and_project(ksa, tmp_path, monkeypatch,
+                                                                    no_os_environment):
+    path = write_yaml(tmp_path / "clouds.yaml", LAB_CLOUD)
+    monkeypatch.setattr(openstack, "auth_from_clouds_yaml",
+                        lambda cloud, paths=(path,): auth_from_clouds_yaml(cloud, paths=paths))
+    module = make({"cloud": "lab", "auth": {"token": "gAAAA-token"}})
+
+    assert module.session is not None
+
+    assert ksa.plugins == [{"plugin": "token", "auth_url": "http://192.168.1.250:5000/v3", "token": "gAAAA-token",
+                            "project_name": "admin", "project_domain_name": "Default", "system_scope": None}]
+    assert module._region == "RegionOne"
+
+
+def test_a_cloud_alone_still_takes_its_password(ksa, tmp_path, monkeypatch, no_os_environment):
+    path = write_yaml(tmp_path / "clouds.yaml", LAB_CLOUD)
+    monkeypatch.setattr(openstack, "auth_from_clouds_yaml",
+                        lambda cloud, paths=(path,): auth_from_clouds_yaml(cloud, paths=paths))
+    module = make({"cloud": "lab", "auth": {}})
+
+    assert module.session is not None
+
+    assert "plugin" not in ksa.plugins[0]  # the password plugin's recorder
+    assert ksa.plugins[0]["password"] == "from-clouds-yaml"
