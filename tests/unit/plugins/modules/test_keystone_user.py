@@ -509,3 +509,60 @@ def test_a_failing_password_test_among_many_writes_nothing(keystone, run, projec
     assert result["failed"] is True
     assert "503" in result["msg"]
     assert keystone.writes == []
+
+
+# --- the writes, side by side ------------------------------------------------------------------
+
+def test_new_users_are_created_side_by_side_and_reported_in_order(keystone, run, projects, monkeypatch):
+    users = [{"name": "new%02d" % index, "password": "pw-%02d" % index} for index in range(8)]
+    # Each creation waits until a second one is in flight: created one after the other, the
+    # first would wait alone and the barrier break.
+    barrier = threading.Barrier(2, timeout=5)
+    create = keystone._create
+
+    def side_by_side(parts, query, body):
+        if parts == ["users"]:
+            barrier.wait()
+        return create(parts, query, body)
+
+    monkeypatch.setattr(keystone, "_create", side_by_side)
+
+    result = run(keystone_user, {"default_project": "service", "users": users})
+
+    assert not result.get("failed"), result.get("msg")
+    assert [entry["name"] for entry in result["users"]] == [u["name"] for u in users]
+    assert all(entry["action"] == "created" for entry in result["users"])
+    for user in users:
+        created = keystone.named("users", user["name"])
+        assert keystone.passwords[created["id"]] == user["password"]
+        assert created["id"] == next(e["id"] for e in result["users"] if e["name"] == user["name"])
+
+
+def test_a_failed_write_among_many_fails_the_run(keystone, run, projects, monkeypatch):
+    users = [{"name": "new%02d" % index, "password": "pw-%02d" % index} for index in range(6)]
+    create = keystone._create
+
+    def refuse_new03(parts, query, body):
+        if parts == ["users"] and body["user"]["name"] == "new03":
+            return keystone_error(400, "Bad Request", "Password does not meet the requirements")
+        return create(parts, query, body)
+
+    monkeypatch.setattr(keystone, "_create", refuse_new03)
+
+    result = run(keystone_user, {"default_project": "service", "users": users})
+
+    assert result["failed"] is True
+    assert "Password does not meet the requirements" in result["msg"]
+    assert keystone.named("users", "new03") is None
+    assert_not_shown(result, *(u["password"] for u in users))
+
+
+def test_check_mode_writes_nothing_even_for_many(keystone, run, projects):
+    users = [{"name": "new%02d" % index, "password": "pw-%02d" % index} for index in range(6)]
+    state = keystone.state()
+
+    result = run(keystone_user, {"default_project": "service", "users": users}, check_mode=True)
+
+    assert result["changed"] is True
+    assert [entry["action"] for entry in result["users"]] == ["created"] * 6
+    assert keystone.writes == [] and keystone.state() == state
