@@ -782,7 +782,7 @@ def test_a_process_that_has_osprofiler_keeps_it(tmp_path):
 
 
 def test_a_token_beside_a_cloud_keeps_the_clouds_address_and_project(ksa, tmp_path, monkeypatch,
-                                                                    no_os_environment):
+                                                                     no_os_environment):
     path = write_yaml(tmp_path / "clouds.yaml", LAB_CLOUD)
     monkeypatch.setattr(openstack, "auth_from_clouds_yaml",
                         lambda cloud, paths=(path,): auth_from_clouds_yaml(cloud, paths=paths))
