@@ -11,28 +11,14 @@ write commands the case expects; any other argv fails the test.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import stat
 
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.lab.openstack.plugins.modules import lvm_vg
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    from unittest import mock
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        serialized = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}))
-        with mock.patch.object(basic, "_ANSIBLE_ARGS", serialized):
-            yield
-
+from ansible_collections.lab.openstack.tests.unit.plugins.modules.fake_keystone import patch_module_args
 
 VG = "cinder-volumes"
 VGS = ["/sbin/vgs", "--noheadings", "--nosuffix", "--units", "b", "--separator", ";",
